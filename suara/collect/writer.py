@@ -1,0 +1,184 @@
+"""The single warehouse writer: group-commits micro-batches and answers each submitter after its commit."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from suara.store.warehouse import Warehouse, to_arrow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Unit:
+    """One logical item (a response with its answers, an event, ...): written whole or skipped whole."""
+
+    key: str
+    rows: dict[str, list[dict[str, Any]]]
+
+
+@dataclass
+class WriteBatch:
+    """What one request writes: units of one kind in one workspace, all-or-nothing."""
+
+    workspace_id: str
+    kind: str
+    units: list[Unit]
+    future: Future[WriteResult] = field(default_factory=Future)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    accepted: int
+    duplicates: int
+    accepted_keys: tuple[str, ...]
+
+
+_STOP = object()
+
+
+class Writer:
+    """Owns every write to the DuckDB warehouse. Batches queued while one commit runs go into the next commit."""
+
+    def __init__(self, warehouse: Warehouse, max_rows: int = 20_000) -> None:
+        self._warehouse = warehouse
+        self._max_rows = max_rows
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="suara-writer", daemon=True)
+        self._started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> Writer:
+        with self._lock:
+            if not self._started:
+                self._thread.start()
+                self._started = True
+        return self
+
+    def stop(self) -> None:
+        if self._started:
+            self._queue.put(_STOP)
+            self._thread.join(timeout=30)
+
+    def submit(self, batch: WriteBatch) -> Future[WriteResult]:
+        if not self._started:
+            self.start()
+        self._queue.put(batch)
+        return batch.future
+
+    def write(self, batch: WriteBatch, timeout: float = 60) -> WriteResult:
+        """Submit and wait for the commit (for callers outside an event loop)."""
+        return self.submit(batch).result(timeout=timeout)
+
+    # -- the writer thread ----------------------------------------------------------------------------------
+    def _run(self) -> None:
+        cur = self._warehouse.cursor()
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            group = [first]
+            rows = _row_count(first)
+            stop = False
+            while rows < self._max_rows:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    stop = True
+                    break
+                group.append(nxt)
+                rows += _row_count(nxt)
+            self._commit_group(cur, group)
+            if stop:
+                return
+
+    def _commit_group(self, cur: Any, group: list[WriteBatch]) -> None:
+        try:
+            results = _commit(cur, group)
+        except Exception:  # one bad batch must not fail the others: retry each on its own
+            log.exception("group commit failed; retrying batches one by one")
+            for batch in group:
+                try:
+                    (result,) = _commit(cur, [batch])
+                except Exception as exc:
+                    batch.future.set_exception(exc)
+                else:
+                    batch.future.set_result(result)
+            return
+        for batch, result in zip(group, results, strict=True):
+            batch.future.set_result(result)
+
+
+def _row_count(batch: WriteBatch) -> int:
+    return sum(len(r) for u in batch.units for r in u.rows.values())
+
+
+def _commit(cur: Any, group: list[WriteBatch]) -> list[WriteResult]:
+    """Write a group in one transaction: new keys first (the primary key refuses repeats), then their rows."""
+    seen: set[tuple[str, str, str]] = set()
+    fresh: list[list[Unit]] = []
+    for batch in group:
+        keep = []
+        for unit in batch.units:
+            k = (batch.workspace_id, batch.kind, unit.key)
+            if k not in seen:
+                seen.add(k)
+                keep.append(unit)
+        fresh.append(keep)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        new = _insert_keys(cur, sorted(seen))
+        tables: dict[str, list[dict[str, Any]]] = {}
+        accepted: list[list[str]] = []
+        for batch, units in zip(group, fresh, strict=True):
+            keys = []
+            for unit in units:
+                if (batch.workspace_id, batch.kind, unit.key) in new:
+                    keys.append(unit.key)
+                    for table, rows in unit.rows.items():
+                        tables.setdefault(table, []).extend(rows)
+            accepted.append(keys)
+        for table, rows in tables.items():
+            _append(cur, table, to_arrow(table, rows))
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    return [
+        WriteResult(accepted=len(keys), duplicates=len(batch.units) - len(keys), accepted_keys=tuple(keys))
+        for batch, keys in zip(group, accepted, strict=True)
+    ]
+
+
+def _insert_keys(cur: Any, keys: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+    if not keys:
+        return set()
+    data = pa.table(
+        {"workspace_id": [k[0] for k in keys], "kind": [k[1] for k in keys], "key": [k[2] for k in keys]}
+    )
+    cur.register("_keys", data)
+    try:
+        got = cur.execute(
+            "INSERT OR IGNORE INTO ingest_keys SELECT workspace_id, kind, key FROM _keys "
+            "RETURNING workspace_id, kind, key"
+        ).fetchall()
+    finally:
+        cur.unregister("_keys")
+    return {tuple(r) for r in got}  # type: ignore[misc]
+
+
+def _append(cur: Any, table: str, data: pa.Table) -> None:
+    cur.register("_rows", data)
+    try:
+        cur.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _rows')
+    finally:
+        cur.unregister("_rows")

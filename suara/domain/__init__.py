@@ -1,0 +1,1 @@
+"""Pure data and rules: question kinds, scales and the records that come in. No IO."""

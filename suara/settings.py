@@ -1,0 +1,56 @@
+"""Typed settings: every field has help text; built by `load_settings()`, never at import time."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from `SUARA_*` environment variables or passed explicitly."""
+
+    model_config = SettingsConfigDict(env_prefix="SUARA_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Folder holding the embedded stores (app.db, warehouse.duckdb).")
+    app_database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the app store; default: SQLite file `app.db` in the data folder."
+    )
+    warehouse_path: Path | None = Field(
+        None, description="DuckDB file of the warehouse; default: `warehouse.duckdb` in the data folder."
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Secret that signs session cookies; default: a random one kept in `secret.key` in the data folder.",
+    )
+    host: str = Field("127.0.0.1", description="Address `suara serve` listens on.")
+    port: int = Field(8000, description="Port `suara serve` listens on.")
+    max_batch_items: int = Field(1000, description="Largest batch the ingestion API accepts in one request.")
+    writer_max_rows: int = Field(
+        20_000, description="Most rows the warehouse writer commits in one group commit."
+    )
+
+    def resolved_app_url(self) -> str:
+        return self.app_database_url or f"sqlite:///{(self.data_dir / 'app.db').resolve()}"
+
+    def resolved_warehouse_path(self) -> Path:
+        return self.warehouse_path or self.data_dir / "warehouse.duckdb"
+
+    def resolved_secret(self) -> str:
+        """The configured secret, or one generated once and kept beside the stores."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (for example from CLI options) on top."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

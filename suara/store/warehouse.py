@@ -1,0 +1,151 @@
+"""The warehouse: append-only fact tables behind Ibis, a DuckDB file by default, any Ibis backend for analysis."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+S, F, T, INT = "string", "float64", "timestamp", "int32"
+
+# Fact tables. Every row carries workspace_id; instants are naive UTC. Survey answers are long: one row per answer.
+FACTS: dict[str, dict[str, str]] = {
+    "responses": {
+        "workspace_id": S, "response_id": S, "survey_id": S, "survey_version": INT, "customer_id": S,
+        "channel": S, "touchpoint": S, "locale": S, "submitted_at": T, "ingested_at": T,
+    },
+    "answers": {
+        "workspace_id": S, "response_id": S, "question_id": S, "kind": S, "number": F, "text": S, "choice": S,
+    },
+    # Extra fields of a response (one row per field), usable in breakdowns like traits.
+    "response_fields": {"workspace_id": S, "response_id": S, "name": S, "value": S},
+    "events": {
+        "workspace_id": S, "event_id": S, "type": S, "event": S, "customer_id": S, "anonymous_id": S,
+        "timestamp": T, "properties": S, "ingested_at": T,
+    },
+    # Customer traits, one row per trait per identify call; read through `traits()`.
+    "identities": {"workspace_id": S, "customer_id": S, "trait": S, "value": S, "observed_at": T, "ingested_at": T},
+    "feedback": {
+        "workspace_id": S, "feedback_id": S, "source": S, "customer_id": S, "text": S, "rating": F, "url": S,
+        "author": S, "title": S, "locale": S, "touchpoint": S, "created_at": T, "ingested_at": T,
+    },
+    "orders": {
+        "workspace_id": S, "order_id": S, "customer_id": S, "ordered_at": T, "amount": F, "currency": S,
+        "status": S, "ingested_at": T,
+    },
+}
+
+# Columns of `responses` a metric can break down or filter by directly.
+RESPONSE_COLUMNS = ("survey_id", "channel", "touchpoint", "locale", "customer_id")
+
+
+def schema(table: str) -> ibis.Schema:
+    return ibis.schema(FACTS[table])
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return schema(table).to_pyarrow()
+
+
+def to_arrow(table: str, rows: list[dict[str, Any]] | Mapping[str, Any]) -> pa.Table:
+    """Rows (a list of dicts, or a dict of columns) as an Arrow table with the fact table's exact schema."""
+    sch = arrow_schema(table)
+    if isinstance(rows, Mapping):
+        return pa.table({f.name: pa.array(rows[f.name], type=f.type) for f in sch}, schema=sch)
+    return pa.Table.from_pylist(rows, schema=sch)
+
+
+class Warehouse:
+    """Fact tables on an Ibis backend. Reads go through `table()`; the embedded DuckDB file also takes writes."""
+
+    def __init__(self, backend: ibis.BaseBackend, duckdb_con: Any | None = None) -> None:
+        self.backend = backend
+        self._duckdb = duckdb_con
+        self._local = threading.local()
+
+    # -- opening -------------------------------------------------------------------------------------------
+    @classmethod
+    def open_duckdb(cls, path: Path | str | None = None) -> Warehouse:
+        """Open (creating if needed) a DuckDB warehouse file; `None` gives an in-memory one."""
+        import duckdb
+
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path) if path is not None else ":memory:")
+        con.execute("SET TimeZone = 'UTC'")
+        wh = cls(ibis.duckdb.from_connection(con), con)
+        wh.ensure_schema()
+        return wh
+
+    @classmethod
+    def on_backend(cls, backend: ibis.BaseBackend) -> Warehouse:
+        """A warehouse on any Ibis backend (Spark in the parity tests), with the fact tables created empty."""
+        wh = cls(backend)
+        wh.ensure_schema()
+        return wh
+
+    def ensure_schema(self) -> None:
+        existing = set(self.backend.list_tables())
+        for name in FACTS:
+            if name not in existing:
+                self.backend.create_table(name, schema=schema(name))
+        if self._duckdb is not None:
+            # Idempotency keys: the primary key makes a retried write count once.
+            self._duckdb.execute(
+                "CREATE TABLE IF NOT EXISTS ingest_keys (workspace_id VARCHAR, kind VARCHAR, key VARCHAR, "
+                "PRIMARY KEY (workspace_id, kind, key))"
+            )
+
+    def close(self) -> None:
+        if self._duckdb is not None:
+            self._duckdb.close()
+
+    # -- reading -------------------------------------------------------------------------------------------
+    @property
+    def reader(self) -> ibis.BaseBackend:
+        """A backend safe to use from the calling thread (DuckDB connections are per thread)."""
+        if self._duckdb is None:
+            return self.backend
+        backend = getattr(self._local, "backend", None)
+        if backend is None:
+            backend = ibis.duckdb.from_connection(self._duckdb.cursor())
+            self._local.backend = backend
+        return backend
+
+    def table(self, name: str, workspace_id: str | None = None) -> ir.Table:
+        t = self.reader.table(name)
+        return t if workspace_id is None else t.filter(t.workspace_id == workspace_id)
+
+    def traits(self, workspace_id: str | None = None) -> ir.Table:
+        """Latest value of each trait per customer: (workspace_id, customer_id, trait, value)."""
+        ident = self.table("identities", workspace_id)
+        return ident.group_by(["workspace_id", "customer_id", "trait"]).aggregate(
+            value=ident.value.argmax(ident.observed_at)
+        )
+
+    def count(self, name: str, workspace_id: str | None = None) -> int:
+        return int(self.table(name, workspace_id).count().execute())
+
+    # -- writing (bulk) ------------------------------------------------------------------------------------
+    def cursor(self) -> Any:
+        """A raw DuckDB cursor for the single writer; only the embedded warehouse takes writes."""
+        if self._duckdb is None:
+            raise RuntimeError("this warehouse backend is read-only for suara; ingest into the DuckDB warehouse")
+        return self._duckdb.cursor()
+
+    def load(self, name: str, data: pa.Table) -> None:
+        """Append an Arrow table with the fact schema in one statement (bulk loads: demo, benchmarks, parity)."""
+        data = data.select(list(FACTS[name])).cast(arrow_schema(name))
+        if self._duckdb is not None:
+            cur = self._duckdb.cursor()
+            cur.register("_load", data)
+            cur.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _load')
+            cur.unregister("_load")
+            cur.close()
+        else:
+            self.backend.insert(name, data)
