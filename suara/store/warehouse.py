@@ -138,14 +138,18 @@ class Warehouse:
             raise RuntimeError("this warehouse backend is read-only for suara; ingest into the DuckDB warehouse")
         return self._duckdb.cursor()
 
-    def load(self, name: str, data: pa.Table) -> None:
-        """Append an Arrow table with the fact schema in one statement (bulk loads: demo, benchmarks, parity)."""
+    def load(self, name: str, data: pa.Table, cursor: Any | None = None) -> None:
+        """Append an Arrow table with the fact schema in one statement (bulk loads: demo, benchmarks, parity).
+
+        Pass a DuckDB `cursor` to load inside the caller's transaction.
+        """
         data = data.select(list(FACTS[name])).cast(arrow_schema(name))
-        if self._duckdb is not None:
-            cur = self._duckdb.cursor()
-            cur.register("_load", data)
-            cur.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _load')
-            cur.unregister("_load")
-            cur.close()
-        else:
+        if self._duckdb is None:
             self.backend.insert(name, data)
+            return
+        cur = cursor or self._duckdb.cursor()
+        cur.register("_load", data)
+        try:
+            cur.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _load')
+        finally:
+            cur.unregister("_load")

@@ -1,0 +1,73 @@
+"""Installs the generated demo data into the stores: a `demo` workspace with users, a key, surveys and facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from suara.runtime import Runtime
+from suara.store.app import Role, WorkspaceRepo, create_workspace, workspace_by_slug
+
+DEMO_SLUG = "demo"
+DEMO_EMAIL = "admin@demo.suara"
+DEMO_PASSWORD = "demo"  # noqa: S105 - a published demo credential, only ever on the demo workspace
+
+SURVEYS = {
+    "relational-nps": ("Relational NPS after delivery", [{"id": "nps", "kind": "nps",
+                       "text": {"en": "How likely are you to recommend us to a friend or colleague?"}},
+                      {"id": "comment", "kind": "comment", "text": {"en": "What is the main reason for your score?"}}]),
+    "support-csat": ("Support CSAT", [{"id": "csat", "kind": "csat",
+                     "text": {"en": "How satisfied are you with the support you received?"}},
+                     {"id": "comment", "kind": "comment", "text": {"en": "Anything we could have done better?"}}]),
+    "checkout-ces": ("Checkout effort", [{"id": "ces", "kind": "ces",
+                     "text": {"en": "The company made it easy to complete my purchase."}},
+                     {"id": "comment", "kind": "comment", "text": {"en": "What made it easy or hard?"}}]),
+}
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    slug: str
+    workspace_id: str
+    api_key: str
+    counts: dict[str, int]
+
+
+def build_demo(rt: Runtime, *, customers: int = 5000, seed: int = 7, progress: Any = None) -> DemoInfo:
+    """Create (or rebuild) the demo workspace; deterministic for a given seed."""
+    from suara.demo import generate
+
+    with rt.app.session() as s:
+        ws = workspace_by_slug(s, DEMO_SLUG)
+        if ws is None:
+            ws = create_workspace(s, DEMO_SLUG, "Demo: Nusantara Shop")
+        repo = WorkspaceRepo(s, ws.id)
+        if repo.user_by_email(DEMO_EMAIL) is None:
+            repo.add_user(DEMO_EMAIL, DEMO_PASSWORD, Role.admin, name="Demo admin")
+        for key, (name, questions) in SURVEYS.items():
+            if repo.survey(key) is None:
+                repo.save_survey(key, name, {"questions": questions, "locales": ["en", "id", "ms", "ru"]})
+        _, api_key = repo.create_api_key("demo")
+        workspace_id = ws.id
+
+    task = progress.add_task("generating a year of customer journeys", total=None) if progress else None
+    tables = generate(workspace_id, seed=seed, customers=customers)
+    if progress is not None:
+        progress.update(task, total=1, completed=1)
+    cur = rt.warehouse.cursor()
+    load = progress.add_task("loading the warehouse", total=len(tables)) if progress else None
+    counts = {}
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        for name in tables:  # a rebuild replaces the workspace's facts in one transaction
+            cur.execute(f'DELETE FROM "{name}" WHERE workspace_id = ?', [workspace_id])
+        for name, data in tables.items():
+            rt.warehouse.load(name, data, cursor=cur)
+            counts[name] = data.num_rows
+            if progress is not None:
+                progress.advance(load)
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    return DemoInfo(DEMO_SLUG, workspace_id, api_key, counts)

@@ -1,0 +1,74 @@
+"""create_app(settings): the API under /api/v1, the dashboard pages and static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from suara import __version__
+from suara.domain.records import EventIn, FeedbackIn, OrderIn, ResponseIn
+from suara.runtime import Runtime
+from suara.settings import Settings
+from suara.web import problems
+from suara.web.api import events, feedback, metrics, orders, responses, surveys
+
+STATIC = Path(__file__).parent / "ui" / "static"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The ASGI app. Pass a `runtime` to share open stores (tests, demo); otherwise one is opened at start-up."""
+    settings = settings or (runtime.settings if runtime else Settings())
+    owned = runtime is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.runtime is None:
+            app.state.runtime = Runtime.open(settings)
+        yield
+        if owned:
+            app.state.runtime.close()
+            app.state.runtime = None
+
+    app = FastAPI(title="suara", version=__version__, lifespan=lifespan, docs_url="/api/docs",
+                  openapi_url="/api/v1/openapi.json", redoc_url=None,
+                  description="Collect, measure, explain and act on customer experience.")
+    app.state.runtime = runtime
+    app.state.key_cache = {}
+    problems.install(app)
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (responses, events, feedback, orders, metrics, surveys):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    from suara.web.ui import pages
+
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret(), session_cookie="suara_session",
+                       same_site="lax", https_only=False)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated schema plus the record models that write endpoints validate themselves."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (ResponseIn, EventIn, FeedbackIn, OrderIn):
+        js = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
+        components.update(js.pop("$defs", {}))
+        components[model.__name__] = js
+    schema["components"]["securitySchemes"] = {"ApiKey": {"type": "http", "scheme": "bearer"}}
+    schema["security"] = [{"ApiKey": []}]
+    app.openapi_schema = schema
+    return schema
