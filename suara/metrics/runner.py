@@ -53,6 +53,8 @@ def _field_source(wh: Warehouse, workspace_id: str, field: str) -> str:
     tr = wh.table("identities", workspace_id)
     if tr.filter(tr.trait == field).limit(1).count().execute() > 0:
         return "trait"
+    if wh.table("responses", workspace_id).limit(1).count().execute() == 0:
+        return "trait"  # nothing to break down yet: an empty result, not an error
     raise UnknownField(
         f"no response column, response field or customer trait is called {field!r}",
         errors=[{"loc": ["by"], "pointer": "/by", "message": f"unknown field {field!r}"}],
