@@ -24,7 +24,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(workspace_app, name="workspace")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -232,6 +232,11 @@ def main() -> None:
         app(standalone_mode=False)
     except SuaraError as exc:
         err.print(f"[red]error[/red] ({exc.code}): {exc.detail}", highlight=False)
+        for e in exc.errors[:20]:
+            where = f"line {e['line']}, {e.get('field') or ''}" if "line" in e else e.get("pointer", "")
+            err.print(f"  {where}: {e['message']}", markup=False, highlight=False)
+        if len(exc.errors) > 20:
+            err.print(f"  ... and {len(exc.errors) - 20} more")
         raise SystemExit(2) from None
     except (typer.Abort, KeyboardInterrupt):
         raise SystemExit(130) from None

@@ -101,7 +101,7 @@ def import_responses(ingestor: Ingestor, workspace_id: str, path: Path, *, skip_
         raise ValidationFailed(
             f"{report.invalid} of {report.rows} rows are invalid, nothing was written "
             f"(first: line {first['line']}, {first['field']}: {first['message']}); fix them or pass --skip-invalid",
-            errors=[{"loc": ["line", e["line"], e["field"]], "pointer": f"/line/{e['line']}", "message": e["message"]}
+            errors=[{"loc": ["line", e["line"], e["field"]], "pointer": f"/line/{e['line']}", **e}
                     for e in report.errors],
         )
     if good:
