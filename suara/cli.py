@@ -16,8 +16,11 @@ from rich.table import Table
 from suara.errors import SuaraError
 from suara.settings import Settings, load_settings
 
-app = typer.Typer(help="suara: collect, measure, explain and act on customer experience.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="suara: collect, measure, explain and act on customer experience.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 import_app = typer.Typer(help="Import files into the warehouse.", no_args_is_help=True)
 workspace_app = typer.Typer(help="Workspaces, users and API keys.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
@@ -42,10 +45,15 @@ state = State()
 
 @app.callback()
 def _root(
-    data_dir: Annotated[Path, typer.Option("--data-dir", envvar="SUARA_DATA_DIR",
-                                           help="Folder of the embedded stores.")] = Path("data"),
-    workspace: Annotated[str | None, typer.Option("--workspace", "-w", envvar="SUARA_WORKSPACE",
-                                                  help="Workspace slug; default: the only one there is.")] = None,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", envvar="SUARA_DATA_DIR", help="Folder of the embedded stores.")
+    ] = Path("data"),
+    workspace: Annotated[
+        str | None,
+        typer.Option(
+            "--workspace", "-w", envvar="SUARA_WORKSPACE", help="Workspace slug; default: the only one there is."
+        ),
+    ] = None,
 ) -> None:
     state.settings = load_settings(data_dir=data_dir)
     state.workspace = workspace
@@ -95,8 +103,14 @@ def serve(
 
     settings = state.settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     err.print(f"suara serving {settings.data_dir} at [bold]http://{settings.host}:{settings.port}/[/bold]")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                loop="uvloop", http="httptools")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 # -- demo ---------------------------------------------------------------------------------------------------------
@@ -131,8 +145,9 @@ def import_responses_cmd(
         ws = _workspace_id(rt, create=True)
         with _progress() as progress:
             task = progress.add_task(f"validating {file.name}", total=None)
-            report = import_responses(rt.ingestor, ws, file, skip_invalid=skip_invalid,
-                                      progress=lambda: progress.advance(task))
+            report = import_responses(
+                rt.ingestor, ws, file, skip_invalid=skip_invalid, progress=lambda: progress.advance(task)
+            )
     for e in report.errors[:20]:
         err.print(f"line {e['line']}: {e['field'] or ''}: {e['message']}", markup=False)
     if len(report.errors) > 20:
@@ -167,17 +182,24 @@ def _print_metric(result: Any) -> None:
     def num(v: float | None) -> str:
         return "-" if v is None else f"{v:.2f}"
 
-    out.print(f"[bold]{result.label}[/bold] {num(result.value)} "
-              f"[dim](95% CI {num(result.ci_low)} to {num(result.ci_high)}, n={result.n})[/dim]")
+    out.print(
+        f"[bold]{result.label}[/bold] {num(result.value)} "
+        f"[dim](95% CI {num(result.ci_low)} to {num(result.ci_high)}, n={result.n})[/dim]"
+    )
     if not result.groups:
         return
     table = Table(*result.groups[0].key.keys(), "value", "95% CI", "n", "change", "p")
     for g in result.groups:
         change = g.change
         mark = "*" if change and change.significant else ""
-        table.add_row(*[v or "(none)" for v in g.key.values()], num(g.value), f"{num(g.ci_low)} to {num(g.ci_high)}",
-                      str(g.n) + (" (low n)" if g.low_n else ""),
-                      (num(change.delta) + mark) if change else "", num(change.p_value) if change else "")
+        table.add_row(
+            *[v or "(none)" for v in g.key.values()],
+            num(g.value),
+            f"{num(g.ci_low)} to {num(g.ci_high)}",
+            str(g.n) + (" (low n)" if g.low_n else ""),
+            (num(change.delta) + mark) if change else "",
+            num(change.p_value) if change else "",
+        )
     out.print(table)
 
 
@@ -196,8 +218,10 @@ def workspace_create(slug: str, name: Annotated[str | None, typer.Option(help="D
 
 
 @workspace_app.command("key")
-def workspace_key(name: Annotated[str, typer.Option(help="What the key is for.")] = "cli",
-                  role: Annotated[str, typer.Option(help="admin, analyst, agent or viewer.")] = "admin") -> None:
+def workspace_key(
+    name: Annotated[str, typer.Option(help="What the key is for.")] = "cli",
+    role: Annotated[str, typer.Option(help="admin, analyst, agent or viewer.")] = "admin",
+) -> None:
     """Create an API key for the workspace (printed once, stored hashed)."""
     from suara.store.app import Role, WorkspaceRepo
 
@@ -209,8 +233,11 @@ def workspace_key(name: Annotated[str, typer.Option(help="What the key is for.")
 
 
 @workspace_app.command("user")
-def workspace_user(email: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
-                   role: Annotated[str, typer.Option(help="admin, analyst, agent or viewer.")] = "viewer") -> None:
+def workspace_user(
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    role: Annotated[str, typer.Option(help="admin, analyst, agent or viewer.")] = "viewer",
+) -> None:
     """Add a user who signs in to the dashboard."""
     from suara.store.app import Role, WorkspaceRepo
 
@@ -222,8 +249,15 @@ def workspace_user(email: str, password: Annotated[str, typer.Option(prompt=True
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=False)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 def main() -> None:

@@ -13,15 +13,31 @@ DEMO_EMAIL = "admin@demo.suara"
 DEMO_PASSWORD = "demo"  # noqa: S105 - a published demo credential, only ever on the demo workspace
 
 SURVEYS = {
-    "relational-nps": ("Relational NPS after delivery", [{"id": "nps", "kind": "nps",
-                       "text": {"en": "How likely are you to recommend us to a friend or colleague?"}},
-                      {"id": "comment", "kind": "comment", "text": {"en": "What is the main reason for your score?"}}]),
-    "support-csat": ("Support CSAT", [{"id": "csat", "kind": "csat",
-                     "text": {"en": "How satisfied are you with the support you received?"}},
-                     {"id": "comment", "kind": "comment", "text": {"en": "Anything we could have done better?"}}]),
-    "checkout-ces": ("Checkout effort", [{"id": "ces", "kind": "ces",
-                     "text": {"en": "The company made it easy to complete my purchase."}},
-                     {"id": "comment", "kind": "comment", "text": {"en": "What made it easy or hard?"}}]),
+    "relational-nps": (
+        "Relational NPS after delivery",
+        [
+            {
+                "id": "nps",
+                "kind": "nps",
+                "text": {"en": "How likely are you to recommend us to a friend or colleague?"},
+            },
+            {"id": "comment", "kind": "comment", "text": {"en": "What is the main reason for your score?"}},
+        ],
+    ),
+    "support-csat": (
+        "Support CSAT",
+        [
+            {"id": "csat", "kind": "csat", "text": {"en": "How satisfied are you with the support you received?"}},
+            {"id": "comment", "kind": "comment", "text": {"en": "Anything we could have done better?"}},
+        ],
+    ),
+    "checkout-ces": (
+        "Checkout effort",
+        [
+            {"id": "ces", "kind": "ces", "text": {"en": "The company made it easy to complete my purchase."}},
+            {"id": "comment", "kind": "comment", "text": {"en": "What made it easy or hard?"}},
+        ],
+    ),
 }
 
 

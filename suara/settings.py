@@ -28,9 +28,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `suara serve` listens on.")
     port: int = Field(8000, description="Port `suara serve` listens on.")
     max_batch_items: int = Field(1000, description="Largest batch the ingestion API accepts in one request.")
-    writer_max_rows: int = Field(
-        20_000, description="Most rows the warehouse writer commits in one group commit."
-    )
+    writer_max_rows: int = Field(20_000, description="Most rows the warehouse writer commits in one group commit.")
 
     def resolved_app_url(self) -> str:
         return self.app_database_url or f"sqlite:///{(self.data_dir / 'app.db').resolve()}"

@@ -17,8 +17,9 @@ from suara.store.warehouse import FACTS, Warehouse, arrow_schema, to_arrow
 ENGINES = ("duckdb", "spark")
 
 
-def fact_tables(workspace_id: str, responses: Sequence[dict[str, Any]] = (),
-                events: Sequence[dict[str, Any]] = ()) -> dict[str, pa.Table]:
+def fact_tables(
+    workspace_id: str, responses: Sequence[dict[str, Any]] = (), events: Sequence[dict[str, Any]] = ()
+) -> dict[str, pa.Table]:
     """Fact tables built through the collect layer from declarative documents."""
     units = response_units([ResponseIn.model_validate(r) for r in responses], workspace_id)
     units += event_units([EventIn.model_validate(e) for e in events], workspace_id)
@@ -54,7 +55,8 @@ def spark_session() -> Any:
         from pyspark.sql import SparkSession
 
         _SESSION = (
-            SparkSession.builder.master("local[2]").appName("suara-parity")
+            SparkSession.builder.master("local[2]")
+            .appName("suara-parity")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "2")

@@ -17,8 +17,16 @@ from suara.domain.records import ResponseIn
 from suara.errors import BadRequest, ValidationFailed
 
 # Columns with a meaning; every other non-empty column is kept as a response field.
-RESPONSE_KEYS = {"response_id", "customer_id", "submitted_at", "survey", "survey_version", "touchpoint", "channel",
-                 "locale"}
+RESPONSE_KEYS = {
+    "response_id",
+    "customer_id",
+    "submitted_at",
+    "survey",
+    "survey_version",
+    "touchpoint",
+    "channel",
+    "locale",
+}
 SCORE_KINDS = ("nps", "csat", "ces", "rating")
 TEXT_KINDS = ("comment",)
 
@@ -78,8 +86,9 @@ def row_to_response(row: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def import_responses(ingestor: Ingestor, workspace_id: str, path: Path, *, skip_invalid: bool = False,
-                     progress: Any = None) -> ImportReport:
+def import_responses(
+    ingestor: Ingestor, workspace_id: str, path: Path, *, skip_invalid: bool = False, progress: Any = None
+) -> ImportReport:
     """Validate every row; write none if any is bad (unless `skip_invalid`), else all in one transaction."""
     report = ImportReport()
     good: list[ResponseIn] = []
@@ -101,8 +110,9 @@ def import_responses(ingestor: Ingestor, workspace_id: str, path: Path, *, skip_
         raise ValidationFailed(
             f"{report.invalid} of {report.rows} rows are invalid, nothing was written "
             f"(first: line {first['line']}, {first['field']}: {first['message']}); fix them or pass --skip-invalid",
-            errors=[{"loc": ["line", e["line"], e["field"]], "pointer": f"/line/{e['line']}", **e}
-                    for e in report.errors],
+            errors=[
+                {"loc": ["line", e["line"], e["field"]], "pointer": f"/line/{e['line']}", **e} for e in report.errors
+            ],
         )
     if good:
         # Rows without a response_id get one derived from the file and line, so re-importing counts once.

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -24,8 +24,10 @@ def validate_items(model: type[M], items: Sequence[Any], *, location: str, limit
     if len(items) > limit:
         raise PayloadTooLarge(f"a batch holds at most {limit} items, got {len(items)}; split it")
     if not items:
-        raise ValidationFailed("the batch is empty", errors=[{"loc": [location], "pointer": f"/{location}",
-                                                             "message": "at least one item is required"}])
+        raise ValidationFailed(
+            "the batch is empty",
+            errors=[{"loc": [location], "pointer": f"/{location}", "message": "at least one item is required"}],
+        )
     out: list[M] = []
     errors: list[dict[str, Any]] = []
     for i, raw in enumerate(items):
@@ -60,20 +62,35 @@ def response_units(items: Sequence[ResponseIn], workspace_id: str, idempotency_k
     for i, r in enumerate(items):
         rid = r.response_id or _derived_id("r", idempotency_key, i)
         response = {
-            "workspace_id": workspace_id, "response_id": rid, "survey_id": r.survey_id,
-            "survey_version": r.survey_version, "customer_id": r.customer_id, "channel": r.channel,
-            "touchpoint": r.touchpoint, "locale": r.locale, "submitted_at": r.submitted_at, "ingested_at": now,
+            "workspace_id": workspace_id,
+            "response_id": rid,
+            "survey_id": r.survey_id,
+            "survey_version": r.survey_version,
+            "customer_id": r.customer_id,
+            "channel": r.channel,
+            "touchpoint": r.touchpoint,
+            "locale": r.locale,
+            "submitted_at": r.submitted_at,
+            "ingested_at": now,
         }
         answers = [
-            {"workspace_id": workspace_id, "response_id": rid, "question_id": a.question_id, "kind": a.kind,
-             "number": a.number, "text": a.text, "choice": a.choice}
+            {
+                "workspace_id": workspace_id,
+                "response_id": rid,
+                "question_id": a.question_id,
+                "kind": a.kind,
+                "number": a.number,
+                "text": a.text,
+                "choice": a.choice,
+            }
             for a in r.answers
         ]
         fields = [
             {"workspace_id": workspace_id, "response_id": rid, "name": k, "value": _as_text(v)}
-            for k, v in r.fields.items() if v is not None
+            for k, v in r.fields.items()
+            if v is not None
         ]
-        rows = {"responses": [response], "answers": answers}
+        rows: dict[str, list[dict[str, Any]]] = {"responses": [response], "answers": answers}
         if fields:
             rows["response_fields"] = fields
         units.append(Unit(key=rid, rows=rows))
@@ -87,18 +104,36 @@ def event_units(items: Sequence[EventIn], workspace_id: str, idempotency_key: st
         eid = e.message_id or _derived_id("e", idempotency_key, i)
         customer = e.user_id or e.anonymous_id
         if e.type == "identify":
-            rows = {"identities": [
-                {"workspace_id": workspace_id, "customer_id": customer, "trait": k, "value": _as_text(v),
-                 "observed_at": e.timestamp, "ingested_at": now}
-                for k, v in e.traits.items() if v is not None
-            ]}
+            rows = {
+                "identities": [
+                    {
+                        "workspace_id": workspace_id,
+                        "customer_id": customer,
+                        "trait": k,
+                        "value": _as_text(v),
+                        "observed_at": e.timestamp,
+                        "ingested_at": now,
+                    }
+                    for k, v in e.traits.items()
+                    if v is not None
+                ]
+            }
         else:
-            rows = {"events": [{
-                "workspace_id": workspace_id, "event_id": eid, "type": e.type,
-                "event": e.event if e.type == "track" else (e.name or "page"), "customer_id": e.user_id,
-                "anonymous_id": e.anonymous_id, "timestamp": e.timestamp,
-                "properties": json.dumps(e.properties, default=str, separators=(",", ":")), "ingested_at": now,
-            }]}
+            rows = {
+                "events": [
+                    {
+                        "workspace_id": workspace_id,
+                        "event_id": eid,
+                        "type": e.type,
+                        "event": e.event if e.type == "track" else (e.name or "page"),
+                        "customer_id": e.user_id,
+                        "anonymous_id": e.anonymous_id,
+                        "timestamp": e.timestamp,
+                        "properties": json.dumps(e.properties, default=str, separators=(",", ":")),
+                        "ingested_at": now,
+                    }
+                ]
+            }
         units.append(Unit(key=eid, rows=rows))
     return units
 
@@ -131,7 +166,7 @@ def _as_text(value: Any) -> str:
     return json.dumps(value, default=str) if isinstance(value, dict | list) else str(value)
 
 
-KINDS = {
+KINDS: dict[str, tuple[type[BaseModel], Callable[..., list[Unit]]]] = {
     "responses": (ResponseIn, response_units),
     "events": (EventIn, event_units),
     "feedback": (FeedbackIn, feedback_units),
@@ -147,18 +182,26 @@ class Ingestor:
         self.max_batch_items = max_batch_items
 
     def prepare(
-        self, kind: str, workspace_id: str, raw: Sequence[Any], idempotency_key: str | None = None,
-        *, location: str = "batch", limit: int | None = None,
+        self,
+        kind: str,
+        workspace_id: str,
+        raw: Sequence[Any],
+        idempotency_key: str | None = None,
+        *,
+        location: str = "batch",
+        limit: int | None = None,
     ) -> WriteBatch:
         model, to_units = KINDS[kind]
-        items = validate_items(model, raw, location=location, limit=limit or self.max_batch_items)
-        return WriteBatch(workspace_id, kind, to_units(items, workspace_id, idempotency_key))  # type: ignore[operator]
+        items: list[Any] = validate_items(model, raw, location=location, limit=limit or self.max_batch_items)  # type: ignore[type-var]
+        return WriteBatch(workspace_id, kind, to_units(items, workspace_id, idempotency_key))
 
-    def ingest(self, kind: str, workspace_id: str, raw: Sequence[Any], idempotency_key: str | None = None,
-               **kw: Any) -> WriteResult:
+    def ingest(
+        self, kind: str, workspace_id: str, raw: Sequence[Any], idempotency_key: str | None = None, **kw: Any
+    ) -> WriteResult:
         return self.writer.write(self.prepare(kind, workspace_id, raw, idempotency_key, **kw))
 
-    async def ingest_async(self, kind: str, workspace_id: str, raw: Sequence[Any],
-                           idempotency_key: str | None = None, **kw: Any) -> WriteResult:
+    async def ingest_async(
+        self, kind: str, workspace_id: str, raw: Sequence[Any], idempotency_key: str | None = None, **kw: Any
+    ) -> WriteResult:
         batch = self.prepare(kind, workspace_id, raw, idempotency_key, **kw)
         return await asyncio.wrap_future(self.writer.submit(batch))

@@ -162,9 +162,7 @@ def _commit(cur: Any, group: list[WriteBatch]) -> list[WriteResult]:
 def _insert_keys(cur: Any, keys: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
     if not keys:
         return set()
-    data = pa.table(
-        {"workspace_id": [k[0] for k in keys], "kind": [k[1] for k in keys], "key": [k[2] for k in keys]}
-    )
+    data = pa.table({"workspace_id": [k[0] for k in keys], "kind": [k[1] for k in keys], "key": [k[2] for k in keys]})
     cur.register("_keys", data)
     try:
         got = cur.execute(

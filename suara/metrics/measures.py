@@ -82,13 +82,30 @@ def _moments(c: Mapping[str, Any]) -> tuple[int, float, float]:
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in [
-        NpsMeasure("nps", "NPS", "nps", "points (-100..100)",
-                   "Net Promoter Score: % of 9-10 answers minus % of 0-6 answers to 'how likely to recommend'."),
-        ShareMeasure("csat", "CSAT", "csat", "% satisfied",
-                     "Customer satisfaction: % of 4-5 (top-2-box) answers on the 1-5 satisfaction scale.", threshold=4),
-        MeanMeasure("csat_mean", "CSAT mean", "csat", "mean (1..5)",
-                    "Customer satisfaction: mean answer on the 1-5 scale."),
-        MeanMeasure("ces", "CES", "ces", "mean (1..7)",
-                    "Customer Effort Score: mean agreement that it was easy, 1-7, higher is easier."),
+        NpsMeasure(
+            "nps",
+            "NPS",
+            "nps",
+            "points (-100..100)",
+            "Net Promoter Score: % of 9-10 answers minus % of 0-6 answers to 'how likely to recommend'.",
+        ),
+        ShareMeasure(
+            "csat",
+            "CSAT",
+            "csat",
+            "% satisfied",
+            "Customer satisfaction: % of 4-5 (top-2-box) answers on the 1-5 satisfaction scale.",
+            threshold=4,
+        ),
+        MeanMeasure(
+            "csat_mean", "CSAT mean", "csat", "mean (1..5)", "Customer satisfaction: mean answer on the 1-5 scale."
+        ),
+        MeanMeasure(
+            "ces",
+            "CES",
+            "ces",
+            "mean (1..7)",
+            "Customer Effort Score: mean agreement that it was easy, 1-7, higher is easier.",
+        ),
     ]
 }

@@ -28,9 +28,7 @@ def answers_with_fields(wh: Warehouse, workspace_id: str, kind: str, fields: lis
     ans = wh.table("answers", workspace_id)
     ans = ans.filter((ans.kind == kind) & ans.number.notnull()).select("response_id", "number")
     resp = wh.table("responses", workspace_id)
-    t = ans.join(resp, "response_id").select(
-        "response_id", "number", "submitted_at", *RESPONSE_COLUMNS
-    )
+    t = ans.join(resp, "response_id").select("response_id", "number", "submitted_at", *RESPONSE_COLUMNS)
     for field in dict.fromkeys(fields):
         if field in RESPONSE_COLUMNS:
             continue
@@ -101,8 +99,14 @@ def run_metric(wh: Warehouse, workspace_id: str, spec: MetricSpec) -> MetricResu
         series = _groups(measure, by_period, [], spec)
         change = series[-1].change if series else None
     return MetricResult(
-        metric=measure.name, label=measure.label, unit=measure.unit, level=spec.level, change=change,
-        groups=groups, series=series, **_fields(overall),
+        metric=measure.name,
+        label=measure.label,
+        unit=measure.unit,
+        level=spec.level,
+        change=change,
+        groups=groups,
+        series=series,
+        **_fields(overall),
     )
 
 
@@ -163,6 +167,3 @@ def _measure(name: str) -> Measure:
 
 def metric_names() -> list[str]:
     return list(MEASURES)
-
-
-

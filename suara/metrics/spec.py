@@ -19,13 +19,17 @@ class MetricSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     metric: str = Field(description="Registered measure: nps, csat, csat_mean, ces.")
-    by: list[str] = Field(default_factory=list, max_length=3,
-                          description="Fields to break down by: response columns, response fields or customer traits.")
+    by: list[str] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Fields to break down by: response columns, response fields or customer traits.",
+    )
     period: Period | None = Field(None, description="Bucket by day, week (ISO, Monday) or month.")
     start: datetime | None = Field(None, description="Include answers submitted at or after this instant (UTC).")
     end: datetime | None = Field(None, description="Include answers submitted before this instant (UTC).")
-    filters: dict[str, list[str]] = Field(default_factory=dict,
-                                          description="Keep only answers whose field takes one of these values.")
+    filters: dict[str, list[str]] = Field(
+        default_factory=dict, description="Keep only answers whose field takes one of these values."
+    )
     level: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of every interval.")
 
 

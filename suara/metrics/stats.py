@@ -85,8 +85,9 @@ def wilson(hits: int, n: int, level: float = 0.95) -> Estimate:
     denom = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return Estimate(100 * p, 100 * max(0.0, centre - half), 100 * min(1.0, centre + half), n,
-                    100 * math.sqrt(p * (1 - p) / n))
+    return Estimate(
+        100 * p, 100 * max(0.0, centre - half), 100 * min(1.0, centre + half), n, 100 * math.sqrt(p * (1 - p) / n)
+    )
 
 
 def share_difference(a: tuple[int, int], b: tuple[int, int]) -> Difference:

@@ -229,8 +229,13 @@ class WorkspaceRepo:
         return self.s.scalar(select(User).where(User.workspace_id == self.workspace_id, User.email == email.lower()))
 
     def add_user(self, email: str, password: str, role: Role = Role.viewer, name: str = "") -> User:
-        user = User(workspace_id=self.workspace_id, email=email.lower(), name=name, role=role,
-                    password_hash=hash_password(password))
+        user = User(
+            workspace_id=self.workspace_id,
+            email=email.lower(),
+            name=name,
+            role=role,
+            password_hash=hash_password(password),
+        )
         self.s.add(user)
         self.s.flush()
         return user

@@ -11,8 +11,9 @@ import pytest
 
 
 def suara(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "suara.cli", "--data-dir", str(data), *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "suara.cli", "--data-dir", str(data), *args], capture_output=True, text=True, timeout=120
+    )
 
 
 CSV = """response_id,customer_id,submitted_at,survey,touchpoint,channel,locale,nps,csat,ces,comment,store
@@ -54,8 +55,11 @@ def test_import_then_metrics_json(tmp_path: Path, csv_file: Path) -> None:
 
 
 def test_a_file_with_bad_rows_writes_nothing(tmp_path: Path, csv_file: Path) -> None:
-    bad = csv_file.read_text().replace("r2,budi,2026-03-03T09:00:00+07:00", "r2,budi,yesterday").replace(
-        ",6,2,2,", ",6,9,2,")
+    bad = (
+        csv_file.read_text()
+        .replace("r2,budi,2026-03-03T09:00:00+07:00", "r2,budi,yesterday")
+        .replace(",6,2,2,", ",6,9,2,")
+    )
     csv_file.write_text(bad)
     data = tmp_path / "data"
     done = suara(data, "import", "responses", str(csv_file))
@@ -70,8 +74,10 @@ def test_a_file_with_bad_rows_writes_nothing(tmp_path: Path, csv_file: Path) -> 
 
 def test_jsonl_import(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
-    rows = [{"customer_id": f"c{i}", "submitted_at": "2026-03-02T00:00:00Z", "csat": 4 + i % 2, "plan": "plus"}
-            for i in range(10)]
+    rows = [
+        {"customer_id": f"c{i}", "submitted_at": "2026-03-02T00:00:00Z", "csat": 4 + i % 2, "plan": "plus"}
+        for i in range(10)
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n{oops\n")
     data = tmp_path / "data"
     done = suara(data, "import", "responses", str(path))

@@ -34,8 +34,9 @@ def test_golden_nps_and_weekly_change(engine: str) -> None:
     assert first.key == {"period": "2026-03-02"} and first.n == 500
     assert first.value == pytest.approx(10.0)
     adjusted, se = S.nps_adjusted(200, 150, 500)
-    assert (first.ci_low, first.ci_high) == pytest.approx((adjusted - 1.959964 * se, adjusted + 1.959964 * se),
-                                                          abs=1e-4)
+    assert (first.ci_low, first.ci_high) == pytest.approx(
+        (adjusted - 1.959964 * se, adjusted + 1.959964 * se), abs=1e-4
+    )
     assert second.value == pytest.approx(28.0)
     assert second.change is not None and second.change.p_value == pytest.approx(0.000607, abs=5e-7)
     assert second.change.delta == pytest.approx(18.0) and second.change.significant
@@ -49,9 +50,17 @@ def _mixed() -> dict[str, Any]:
     for i in range(400):
         cust = f"c{i % 120}"
         day = f"2026-0{1 + i % 3}-{1 + i % 27:02d}"
-        docs.append(response(cust, day, nps=rng.randint(0, 10), csat=rng.randint(1, 5), ces=rng.randint(1, 7),
-                             touchpoint=rng.choice(["delivery", "support"]),
-                             fields={"partner": rng.choice(["A", "B", "C"])} if i % 4 else {}))
+        docs.append(
+            response(
+                cust,
+                day,
+                nps=rng.randint(0, 10),
+                csat=rng.randint(1, 5),
+                ces=rng.randint(1, 7),
+                touchpoint=rng.choice(["delivery", "support"]),
+                fields={"partner": rng.choice(["A", "B", "C"])} if i % 4 else {},
+            )
+        )
     for c in range(120):
         events.append(identify(f"c{c}", "2025-12-01", segment="vip" if c % 3 == 0 else "regular"))
     # A later identify changes some customers' segment: the latest trait wins.

@@ -52,8 +52,9 @@ def test_bad_item_fails_the_whole_batch_and_names_it(client: TestClient, acme: T
     items = [response(f"c{i}", "2026-01-05", nps=8) for i in range(5)]
     items[3]["answers"][0]["number"] = 11
     items[4]["customer_id"] = ""
-    body = assert_problem(client.post("/api/v1/responses/batch", json={"batch": items}, headers=acme.headers), 422,
-                          "validation_failed")
+    body = assert_problem(
+        client.post("/api/v1/responses/batch", json={"batch": items}, headers=acme.headers), 422, "validation_failed"
+    )
     pointers = [e["pointer"] for e in body["errors"]]
     assert "/batch/3/answers/0" in pointers and "/batch/4/customer_id" in pointers
     assert "0 to 10" in body["errors"][0]["message"] or "0 to 10" in str(body["errors"])
@@ -62,36 +63,59 @@ def test_bad_item_fails_the_whole_batch_and_names_it(client: TestClient, acme: T
 
 def test_batch_limit(client: TestClient, acme: Tenant) -> None:
     items = [response(f"c{i}", "2026-01-05", nps=8) for i in range(1001)]
-    assert_problem(client.post("/api/v1/responses/batch", json={"batch": items}, headers=acme.headers), 413,
-                   "payload_too_large")
+    assert_problem(
+        client.post("/api/v1/responses/batch", json={"batch": items}, headers=acme.headers), 413, "payload_too_large"
+    )
 
 
 def test_events_in_segment_shape(client: TestClient, acme: Tenant) -> None:
     calls = [
-        {"type": "track", "event": "checkout_started", "userId": "ana", "timestamp": "2026-01-05T10:00:00Z",
-         "messageId": "m1", "properties": {"cart": 3}},
-        {"type": "page", "name": "home", "anonymousId": "anon-1", "timestamp": "2026-01-05T10:00:00+07:00",
-         "messageId": "m2"},
+        {
+            "type": "track",
+            "event": "checkout_started",
+            "userId": "ana",
+            "timestamp": "2026-01-05T10:00:00Z",
+            "messageId": "m1",
+            "properties": {"cart": 3},
+        },
+        {
+            "type": "page",
+            "name": "home",
+            "anonymousId": "anon-1",
+            "timestamp": "2026-01-05T10:00:00+07:00",
+            "messageId": "m2",
+        },
         identify("ana", "2026-01-05", plan="plus", segment="vip") | {"messageId": "m3"},
     ]
     r = client.post("/api/v1/events/batch", json={"batch": calls}, headers=acme.headers)
     assert r.status_code == 200 and r.json()["accepted"] == 3
     assert client.post("/api/v1/events/batch", json={"batch": calls}, headers=acme.headers).json()["duplicates"] == 3
     assert count(client, "events", acme) == 2 and count(client, "identities", acme) == 2
-    single = client.post("/api/v1/events/track", headers=acme.headers,
-                         json={"event": "x", "userId": "bo", "timestamp": "2026-01-06T00:00:00Z"})
+    single = client.post(
+        "/api/v1/events/track",
+        headers=acme.headers,
+        json={"event": "x", "userId": "bo", "timestamp": "2026-01-06T00:00:00Z"},
+    )
     assert single.status_code == 200
     wh = client.app.state.runtime.warehouse  # type: ignore[attr-defined]
     page = wh.table("events", acme.workspace_id).filter(lambda t: t.event_id == "m2").execute()
     assert str(page.timestamp[0]) == "2026-01-05 03:00:00"  # +07:00 stored as UTC
-    bad = client.post("/api/v1/events/batch", headers=acme.headers,
-                      json={"batch": [{"type": "track", "timestamp": "2026-01-05T00:00:00Z", "userId": "a"}]})
+    bad = client.post(
+        "/api/v1/events/batch",
+        headers=acme.headers,
+        json={"batch": [{"type": "track", "timestamp": "2026-01-05T00:00:00Z", "userId": "a"}]},
+    )
     assert_problem(bad, 422)
 
 
 def test_feedback_and_orders(client: TestClient, acme: Tenant) -> None:
-    fb = {"source": "app_store", "text": "Aplikasi sering error saat bayar", "rating": 2,
-          "created_at": "2026-01-05T00:00:00Z", "author": "budi"}
+    fb = {
+        "source": "app_store",
+        "text": "Aplikasi sering error saat bayar",
+        "rating": 2,
+        "created_at": "2026-01-05T00:00:00Z",
+        "author": "budi",
+    }
     assert client.post("/api/v1/feedback", json=fb, headers=acme.headers).status_code == 201
     order = {"order_id": "o1", "customer_id": "ana", "ordered_at": "2026-01-05T00:00:00Z", "amount": 12.5}
     assert client.post("/api/v1/orders", json=order, headers=acme.headers).status_code == 201
@@ -110,18 +134,24 @@ def test_metrics_endpoint(client: TestClient, acme: Tenant) -> None:
     body = r.json()
     assert body["n"] == 200 and {g["key"]["segment"] for g in body["groups"]} == {"vip", "new"}
     assert len(body["series"]) == 2 and body["series"][1]["change"] is not None
-    assert_problem(client.get("/api/v1/metrics/nps", params={"by": "nope"}, headers=acme.headers), 422,
-                   "unknown_field")
+    assert_problem(client.get("/api/v1/metrics/nps", params={"by": "nope"}, headers=acme.headers), 422, "unknown_field")
     assert_problem(client.get("/api/v1/metrics/nps", params={"filter": "bad"}, headers=acme.headers), 422)
     assert_problem(client.get("/api/v1/metrics/nps", params={"period": "year"}, headers=acme.headers), 422)
     assert [m["name"] for m in client.get("/api/v1/metrics", headers=acme.headers).json()] == [
-        "nps", "csat", "csat_mean", "ces"]
+        "nps",
+        "csat",
+        "csat_mean",
+        "ces",
+    ]
 
 
 def test_workspace_isolation(client: TestClient, acme: Tenant, globex: Tenant) -> None:
     """A key of workspace A can neither read nor write workspace B."""
-    client.post("/api/v1/surveys", headers=globex.headers,
-                json={"key": "secret-nps", "name": "Globex NPS", "definition": {"questions": []}})
+    client.post(
+        "/api/v1/surveys",
+        headers=globex.headers,
+        json={"key": "secret-nps", "name": "Globex NPS", "definition": {"questions": []}},
+    )
     client.post("/api/v1/responses", headers=globex.headers, json=response("g1", "2026-01-05", nps=0))
     assert_problem(client.get("/api/v1/surveys/secret-nps", headers=acme.headers), 404)
     assert client.get("/api/v1/surveys", headers=acme.headers).json() == []
@@ -136,30 +166,46 @@ def test_workspace_isolation(client: TestClient, acme: Tenant, globex: Tenant) -
 
 def test_roles(client: TestClient) -> None:
     viewer = Tenant(client.app.state.runtime, "viewer-co", Role.viewer)  # type: ignore[attr-defined]
-    assert_problem(client.post("/api/v1/responses", headers=viewer.headers, json=response("a", "2026-01-05", nps=1)),
-                   403, "permission_denied")
+    assert_problem(
+        client.post("/api/v1/responses", headers=viewer.headers, json=response("a", "2026-01-05", nps=1)),
+        403,
+        "permission_denied",
+    )
     assert client.get("/api/v1/metrics/nps", headers=viewer.headers).status_code == 200
 
 
 def test_surveys_keep_versions(client: TestClient, acme: Tenant) -> None:
     for text in ("How likely...?", "How likely are you...?"):
-        r = client.post("/api/v1/surveys", headers=acme.headers,
-                        json={"key": "nps", "name": "NPS", "definition": {"q": text}})
+        r = client.post(
+            "/api/v1/surveys", headers=acme.headers, json={"key": "nps", "name": "NPS", "definition": {"q": text}}
+        )
         assert r.status_code == 201
     got = client.get("/api/v1/surveys/nps", headers=acme.headers).json()
     assert got["version"] == 2 and got["definition"] == {"q": "How likely are you...?"}
 
 
-WRITE_ROUTES = ["/api/v1/responses", "/api/v1/responses/batch", "/api/v1/events/track", "/api/v1/events/page",
-                "/api/v1/events/identify", "/api/v1/events/batch", "/api/v1/feedback", "/api/v1/feedback/batch",
-                "/api/v1/orders", "/api/v1/orders/batch", "/api/v1/surveys"]
+WRITE_ROUTES = [
+    "/api/v1/responses",
+    "/api/v1/responses/batch",
+    "/api/v1/events/track",
+    "/api/v1/events/page",
+    "/api/v1/events/identify",
+    "/api/v1/events/batch",
+    "/api/v1/feedback",
+    "/api/v1/feedback/batch",
+    "/api/v1/orders",
+    "/api/v1/orders/batch",
+    "/api/v1/surveys",
+]
 READ_ROUTES = ["/api/v1/metrics", "/api/v1/metrics/nps", "/api/v1/surveys", "/api/v1/surveys/x"]
 
 
 def test_every_endpoint_is_covered_here(client: TestClient) -> None:
     routes = {r.path for r in client.app.routes if getattr(r, "path", "").startswith("/api/v1/")}  # type: ignore[attr-defined]
     routes.discard("/api/v1/openapi.json")
-    covered = {p.replace("/nps", "/{metric}").replace("/surveys/x", "/surveys/{key}") for p in WRITE_ROUTES + READ_ROUTES}
+    covered = {
+        p.replace("/nps", "/{metric}").replace("/surveys/x", "/surveys/{key}") for p in WRITE_ROUTES + READ_ROUTES
+    }
     assert routes <= covered, f"add these endpoints to the error-shape tests: {routes - covered}"
 
 
@@ -167,9 +213,10 @@ def test_every_endpoint_is_covered_here(client: TestClient) -> None:
 def test_error_shape_on_every_write_endpoint(client: TestClient, acme: Tenant, path: str) -> None:
     assert_problem(client.post(path, json={}), 401, "not_authenticated")
     assert_problem(client.post(path, json={}, headers={"Authorization": "Bearer sk_nope"}), 401)
-    assert_problem(client.post(path, content=b"{not json", headers={**acme.headers,
-                                                                      "content-type": "application/json"}),
-                   422 if path.endswith("surveys") else 400)
+    assert_problem(
+        client.post(path, content=b"{not json", headers={**acme.headers, "content-type": "application/json"}),
+        422 if path.endswith("surveys") else 400,
+    )
     assert_problem(client.post(path, json=[1, 2], headers=acme.headers), 422)
     assert_problem(client.get(path, headers=acme.headers), 405) if not path.endswith("surveys") else None
 
