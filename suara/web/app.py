@@ -36,14 +36,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             app.state.runtime.close()
             app.state.runtime = None
 
-    app = FastAPI(title="suara", version=__version__, lifespan=lifespan, docs_url="/api/docs",
-                  openapi_url="/api/v1/openapi.json", redoc_url=None,
-                  description="Collect, measure, explain and act on customer experience.")
+    app = FastAPI(
+        title="suara",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+        description="Collect, measure, explain and act on customer experience.",
+    )
     app.state.runtime = runtime
     app.state.key_cache = {}
     problems.install(app)
 
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", responses=problems.RESPONSES)
     for module in (responses, events, feedback, orders, metrics, surveys):
         api.include_router(module.router)
     app.include_router(api)
@@ -52,8 +58,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret(), session_cookie="suara_session",
-                       same_site="lax", https_only=False)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret(),
+        session_cookie="suara_session",
+        same_site="lax",
+        https_only=False,
+    )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -64,6 +64,13 @@ def accepted(result: WriteResult) -> BatchAccepted:
 def body_schema(model: type[BaseModel], *, batch: bool) -> dict[str, Any]:
     """OpenAPI requestBody for an endpoint that reads its JSON itself (to report item indexes in errors)."""
     ref = {"$ref": f"#/components/schemas/{model.__name__}"}
-    schema = {"type": "object", "required": ["batch"], "properties": {"batch": {"type": "array", "items": ref,
-              "minItems": 1, "maxItems": 1000}}} if batch else ref
+    schema = (
+        {
+            "type": "object",
+            "required": ["batch"],
+            "properties": {"batch": {"type": "array", "items": ref, "minItems": 1, "maxItems": 1000}},
+        }
+        if batch
+        else ref
+    )
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}

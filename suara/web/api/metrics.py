@@ -36,9 +36,10 @@ def parse_filters(raw: list[str]) -> dict[str, list[str]]:
     for i, item in enumerate(raw):
         field, sep, value = item.partition(":")
         if not sep or not field:
-            raise ValidationFailed(f"filter {item!r} is not `field:value`",
-                                   errors=[{"loc": ["query", "filter", i], "pointer": f"/filter/{i}",
-                                            "message": "expected field:value"}])
+            raise ValidationFailed(
+                f"filter {item!r} is not `field:value`",
+                errors=[{"loc": ["query", "filter", i], "pointer": f"/filter/{i}", "message": "expected field:value"}],
+            )
         out.setdefault(field, []).append(value)
     return out
 

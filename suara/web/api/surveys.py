@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -30,8 +30,13 @@ class SurveyPublic(BaseModel):
 
 
 def _public(survey: Survey, version: SurveyVersion) -> SurveyPublic:
-    return SurveyPublic(key=survey.key, name=survey.name, version=version.version, definition=version.definition,
-                        created_at=survey.created_at)
+    return SurveyPublic(
+        key=survey.key,
+        name=survey.name,
+        version=version.version,
+        definition=version.definition,
+        created_at=survey.created_at.replace(tzinfo=UTC),
+    )
 
 
 @router.get("", response_model=list[SurveyPublic])
