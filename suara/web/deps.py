@@ -68,7 +68,9 @@ def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
         return principal
     session = request.scope.get("session") or {}
     if "workspace_id" in session:
-        return Principal(session["workspace_id"], Role(session["role"]), session.get("user_id"), session.get("name", ""))
+        return Principal(
+            session["workspace_id"], Role(session["role"]), session.get("user_id"), session.get("name", "")
+        )
     raise NotAuthenticated("send an API key as `Authorization: Bearer <key>` or sign in")
 
 

@@ -51,8 +51,16 @@ def seed_workspace(rt: Runtime, weeks: int = 10, per_week: int = 40, seed: int =
             # Enterprise customers score a little higher, so the breakdown has something to show.
             lift = 1 if int(cust[1:]) % 2 else 0
             day = (first + timedelta(weeks=w, days=rng.randrange(7))).isoformat()
-            docs.append(response(cust, day, nps=min(10, rng.randint(3, 10) + lift), csat=rng.randint(2, 5),
-                                 ces=rng.randint(2, 7), fields={"delivery_partner": PARTNERS[i % 2]}))
+            docs.append(
+                response(
+                    cust,
+                    day,
+                    nps=min(10, rng.randint(3, 10) + lift),
+                    csat=rng.randint(2, 5),
+                    ces=rng.randint(2, 7),
+                    fields={"delivery_partner": PARTNERS[i % 2]},
+                )
+            )
     traits = [identify(f"c{c}", segment=SEGMENTS[c % 2]) for c in range(customers)]
     rt.ingestor.ingest("responses", workspace_id, docs)
     rt.ingestor.ingest("events", workspace_id, traits)
@@ -151,8 +159,9 @@ def test_sign_in_by_key_and_no_open_redirect(site: tuple[TestClient, Runtime, Se
 
 
 @pytest.mark.parametrize(("period", "range_key"), [("week", "90"), ("month", "all"), ("week", "365")])
-def test_tiles_equal_run_metric_and_the_api(site: tuple[TestClient, Runtime, Seeded], period: str,
-                                             range_key: str) -> None:
+def test_tiles_equal_run_metric_and_the_api(
+    site: tuple[TestClient, Runtime, Seeded], period: str, range_key: str
+) -> None:
     client, rt, seeded = site
     sign_in(client, email=EMAIL, password=PASSWORD)
     page = client.get("/overview", params={"period": period, "range": range_key})
@@ -163,8 +172,11 @@ def test_tiles_equal_run_metric_and_the_api(site: tuple[TestClient, Runtime, See
     for metric, fields in tiles.items():
         spec = MetricSpec(metric=metric, period=period, start=start or None, end=end or None)  # type: ignore[arg-type]
         expected = run_metric(rt.warehouse, seeded.workspace_id, spec)
-        api = client.get(f"/api/v1/metrics/{metric}", params={"period": period, "start": start, "end": end} if start
-                         else {"period": period}, headers={"Authorization": f"Bearer {seeded.api_key}"}).json()
+        api = client.get(
+            f"/api/v1/metrics/{metric}",
+            params={"period": period, "start": start, "end": end} if start else {"period": period},
+            headers={"Authorization": f"Bearer {seeded.api_key}"},
+        ).json()
         for name in ("value", "ci_low", "ci_high"):
             text, raw = fields[name]
             assert float(raw) == getattr(expected, name) == api[name]

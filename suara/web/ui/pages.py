@@ -103,18 +103,35 @@ def login(
     next_url: Annotated[str, Form(alias="next")] = "/overview",
 ) -> Response:
     """Sign in with email and password, or with an API key; the session keeps who and which workspace."""
+    who: dict[str, Any] | None
     with runtime.app.session() as s:
         if api_key.strip():
             row = find_api_key(s, api_key.strip())
-            who = None if row is None else {"workspace_id": row.workspace_id, "role": row.role, "user_id": None,
-                                            "name": f"API key {row.name}"}
+            who = (
+                None
+                if row is None
+                else {
+                    "workspace_id": row.workspace_id,
+                    "role": row.role,
+                    "user_id": None,
+                    "name": f"API key {row.name}",
+                }
+            )
             error = "That API key is unknown or has been revoked."
         else:
             # An email may exist in several workspaces: the first whose password matches signs in.
             users = find_user(s, email.strip()) if email.strip() and password else []
             user = next((u for u in users if verify_password(password, u.password_hash)), None)
-            who = None if user is None else {"workspace_id": user.workspace_id, "role": user.role,
-                                             "user_id": user.id, "name": user.name or user.email}
+            who = (
+                None
+                if user is None
+                else {
+                    "workspace_id": user.workspace_id,
+                    "role": user.role,
+                    "user_id": user.id,
+                    "name": user.name or user.email,
+                }
+            )
             error = "The email or password is not right."
     if who is None:
         ctx = {"next": _safe_next(next_url), "error": error, "email": email, "mode": "key" if api_key else "password"}
@@ -167,24 +184,30 @@ def available_fields(wh: Warehouse, workspace_id: str) -> list[str]:
 def _series(result: MetricResult) -> dict[str, list[Any]]:
     """The period series as parallel columns for the trend chart."""
     rows = result.series
-    return {"x": [r.key[PERIOD_KEY] for r in rows], "value": [r.value for r in rows],
-            "lo": [r.ci_low for r in rows], "hi": [r.ci_high for r in rows], "n": [r.n for r in rows]}
+    return {
+        "x": [r.key[PERIOD_KEY] for r in rows],
+        "value": [r.value for r in rows],
+        "lo": [r.ci_low for r in rows],
+        "hi": [r.ci_high for r in rows],
+        "n": [r.n for r in rows],
+    }
 
 
 def _lines(result: MetricResult, field: str) -> dict[str, Any]:
     """One line per value of `field` over the periods, with gaps where a value had no answers."""
-    periods = sorted({g.key[PERIOD_KEY] for g in result.groups if g.key[PERIOD_KEY]})
+    points = [(g.key[field], g.key[PERIOD_KEY], g.value) for g in result.groups]
+    periods = sorted({p for _, p, _ in points if p is not None})
     at = {p: i for i, p in enumerate(periods)}
     lines: dict[str, list[float | None]] = {}
-    for g in result.groups:
-        name = g.key[field]
-        if name is not None:
-            lines.setdefault(name, [None] * len(periods))[at[g.key[PERIOD_KEY]]] = g.value  # type: ignore[index]
+    for name, period, value in points:
+        if name is not None and period is not None:
+            lines.setdefault(name, [None] * len(periods))[at[period]] = value
     return {"x": periods, "series": [{"name": k, "values": v} for k, v in sorted(lines.items())]}
 
 
-def overview_context(runtime: Runtime, workspace_id: str, period: Period, range_key: str, by: str,
-                     metric: str) -> dict[str, Any]:
+def overview_context(
+    runtime: Runtime, workspace_id: str, period: Period, range_key: str, by: str, metric: str
+) -> dict[str, Any]:
     wh = runtime.warehouse
     window = data_window(wh, workspace_id, RANGES[range_key])
     common: dict[str, Any] = {"period": period, "start": window.start, "end": window.end}
@@ -200,25 +223,48 @@ def overview_context(runtime: Runtime, workspace_id: str, period: Period, range_
     if PARTNER in fields:
         partners = _lines(run_metric(wh, workspace_id, MetricSpec(metric="nps", by=[PARTNER], **common)), PARTNER)
     return {
-        "tiles": tiles, "tile_titles": TILES, "period": period, "periods": PERIODS, "range_key": range_key,
-        "ranges": RANGES, "window": window, "fields": fields, "by": by, "metric": metric,
-        "metrics": BREAKDOWN_METRICS, "breakdown": breakdown, "trend": _series(tiles["nps"]), "partners": partners,
+        "tiles": tiles,
+        "tile_titles": TILES,
+        "period": period,
+        "periods": PERIODS,
+        "range_key": range_key,
+        "ranges": RANGES,
+        "window": window,
+        "fields": fields,
+        "by": by,
+        "metric": metric,
+        "metrics": BREAKDOWN_METRICS,
+        "breakdown": breakdown,
+        "trend": _series(tiles["nps"]),
+        "partners": partners,
         "has_data": tiles["nps"].n + tiles["csat"].n + tiles["ces"].n > 0,
     }
 
 
 @router.get("/overview", response_model=None)
-def overview(request: Request, runtime: RuntimeDep, period: str = "week",
-             range_key: Annotated[str, Query(alias="range")] = "90", by: str = "segment",
-             metric: str = "nps") -> Response:
+def overview(
+    request: Request,
+    runtime: RuntimeDep,
+    period: str = "week",
+    range_key: Annotated[str, Query(alias="range")] = "90",
+    by: str = "segment",
+    metric: str = "nps",
+) -> Response:
     """NPS, CSAT and CES tiles, the NPS trend, a breakdown table and, when known, NPS by delivery partner."""
     principal = session_principal(request)
     if principal is None:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
     # Unknown values fall back to defaults: these come from links and selects, a 422 page would help nobody.
-    ctx = overview_context(runtime, principal.workspace_id, period if period in PERIODS else "week",  # type: ignore[arg-type]
-                           range_key if range_key in RANGES else "90", by, metric if metric in BREAKDOWN_METRICS else "nps")
+    period_: Period = "month" if period == "month" else "week"
+    ctx = overview_context(
+        runtime,
+        principal.workspace_id,
+        period_,
+        range_key if range_key in RANGES else "90",
+        by,
+        metric if metric in BREAKDOWN_METRICS else "nps",
+    )
     ctx["principal"] = principal
     # HTMX asks for the content only; a history restore wants the whole page.
     partial = request.headers.get("hx-request") == "true" and not request.headers.get("hx-history-restore-request")

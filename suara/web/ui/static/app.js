@@ -13,12 +13,25 @@
   function fmt(v) { return v == null ? "—" : v.toFixed(1); }
   function periodLabel(ts, period) {
     var d = new Date(ts * 1e3);
-    var opts = period === "month" ? { month: "long", year: "numeric" } : { day: "numeric", month: "short", year: "numeric" };
-    var text = d.toLocaleDateString("en-GB", Object.assign({ timeZone: "UTC" }, opts));
+    var text = tickLabel(ts, period) + (period === "month" ? "" : " " + d.getUTCFullYear());
     return period === "week" ? "Week of " + text : text;
   }
-  function axes(label) {
-    return [Object.assign({}, AXIS), Object.assign({ label: label, size: 52 }, AXIS)];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function tickLabel(ts, period) {
+    var d = new Date(ts * 1e3);
+    var month = MONTHS[d.getUTCMonth()];
+    return period === "month" ? month + " " + d.getUTCFullYear() : d.getUTCDate() + " " + month;
+  }
+  // Ticks sit on the periods themselves (every k-th when crowded), labelled "3 Aug" or "Aug 2026".
+  function axes(label, period) {
+    var x = Object.assign({}, AXIS, {
+      splits: function (u) {
+        var xs = u.data[0], step = Math.max(1, Math.ceil(xs.length / Math.max(2, u.bbox.width / devicePixelRatio / 64)));
+        return xs.filter(function (_, i) { return (xs.length - 1 - i) % step === 0; });
+      },
+      values: function (u, splits) { return splits.map(function (ts) { return tickLabel(ts, period); }); },
+    });
+    return [x, Object.assign({ label: label, size: 52 }, AXIS)];
   }
 
   function trend(el, d) {
@@ -30,16 +43,19 @@
       readout.innerHTML = "<strong>" + periodLabel(u.data[0][i], period) + "</strong> · NPS <strong>" + fmt(d.value[i]) +
         "</strong> (95% interval " + fmt(d.lo[i]) + " to " + fmt(d.hi[i]) + ") · n = <strong>" + d.n[i] + "</strong>";
     }
-    var ax = axes("NPS");
+    var ax = axes("NPS", period);
     ax.push(Object.assign({}, AXIS, { scale: "n", side: 1, label: "answers", size: 52, grid: { show: false } }));
     return new uPlot({
       width: el.clientWidth, height: HEIGHT, tzDate: tzDate, legend: { show: false },
       cursor: { points: { size: 8 } },
       // The answer bars use the bottom third of the chart so they never hide the NPS line.
-      scales: { n: { range: function (u, min, max) { return [0, Math.max(1, max) * 3]; } } },
+      scales: {
+        y: { range: function (u, min, max) { var span = Math.max(max - min, 10); return [min - span * 0.45, max + span * 0.1]; } },
+        n: { range: function (u, min, max) { return [0, Math.max(1, max) * 3.5]; } },
+      },
       series: [
         {},
-        { label: "n", scale: "n", stroke: "#c3cad6", fill: "rgba(195,202,214,0.45)", points: { show: false },
+        { label: "n", scale: "n", stroke: "#cfd5df", fill: "rgba(207,213,223,0.5)", points: { show: false },
           paths: uPlot.paths.bars({ size: [0.55, 36] }) },
         { label: "95% low", stroke: "rgba(52,81,178,0.25)", width: 1, points: { show: false } },
         { label: "95% high", stroke: "rgba(52,81,178,0.25)", width: 1, points: { show: false } },
@@ -52,15 +68,17 @@
   }
 
   function lines(el, d) {
-    var series = [{ value: function (u, ts) { return ts == null ? "—" : periodLabel(ts, el.dataset.period); } }];
+    var period = el.dataset.period;
+    var series = [{ label: period === "month" ? "Month" : "Week",
+                    value: function (u, ts) { return ts == null ? "—" : tickLabel(ts, period); } }];
     d.series.forEach(function (s, i) {
       var colour = PALETTE[i % PALETTE.length];
       series.push({ label: s.name, stroke: colour, width: 2, points: { size: 5, fill: colour },
                     value: function (u, v) { return fmt(v); } });
     });
     return new uPlot({
-      width: el.clientWidth, height: HEIGHT, tzDate: tzDate, series: series, axes: axes("NPS"),
-      cursor: { points: { size: 8 } }, legend: { live: true },
+      width: el.clientWidth, height: HEIGHT, tzDate: tzDate, series: series, axes: axes("NPS", period),
+      cursor: { points: { size: 8 } }, legend: { live: true }, padding: [12, 32, null, null],  // room for the last x label
     }, [d.x.map(toX)].concat(d.series.map(function (s) { return s.values; })), el);
   }
 
