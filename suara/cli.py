@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from suara.cli_models import models_app
 from suara.errors import SuaraError
 from suara.settings import Settings, load_settings
 
@@ -25,6 +26,7 @@ import_app = typer.Typer(help="Import files into the warehouse.", no_args_is_hel
 workspace_app = typer.Typer(help="Workspaces, users and API keys.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(workspace_app, name="workspace")
+app.add_typer(models_app, name="models")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)

@@ -93,6 +93,12 @@ class StoreUnavailable(SuaraError):
     title = "Store unavailable"
 
 
+class ModelNotConverged(SuaraError):
+    code = "model_not_converged"
+    status = 422
+    title = "Model did not converge"
+
+
 ALL_ERRORS: tuple[type[SuaraError], ...] = (
     SuaraError,
     ValidationFailed,
@@ -105,6 +111,7 @@ ALL_ERRORS: tuple[type[SuaraError], ...] = (
     UnknownMetric,
     UnknownField,
     StoreUnavailable,
+    ModelNotConverged,
 )
 
 
