@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from suara.collect.writer import Unit, WriteBatch, Writer, WriteResult
@@ -129,7 +130,7 @@ def event_units(items: Sequence[EventIn], workspace_id: str, idempotency_key: st
                         "customer_id": e.user_id,
                         "anonymous_id": e.anonymous_id,
                         "timestamp": e.timestamp,
-                        "properties": json.dumps(e.properties, default=str, separators=(",", ":")),
+                        "properties": orjson.dumps(e.properties, default=str).decode(),
                         "ingested_at": now,
                     }
                 ]

@@ -9,6 +9,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from suara.store.warehouse import Warehouse, to_arrow
@@ -123,10 +124,10 @@ def _row_count(batch: WriteBatch) -> int:
 
 
 def _commit(cur: Any, group: list[WriteBatch]) -> list[WriteResult]:
-    """Write a group in one transaction: new keys first (the primary key refuses repeats), then their rows."""
+    """Write a group in one transaction: its keys (the primary key refuses repeats), then the rows of new items."""
     seen: set[tuple[str, str, str]] = set()
     fresh: list[list[Unit]] = []
-    for batch in group:
+    for batch in group:  # a key repeated within the group counts once
         keep = []
         for unit in batch.units:
             k = (batch.workspace_id, batch.kind, unit.key)
@@ -134,29 +135,58 @@ def _commit(cur: Any, group: list[WriteBatch]) -> list[WriteResult]:
                 seen.add(k)
                 keep.append(unit)
         fresh.append(keep)
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        new = _insert_keys(cur, sorted(seen))
-        tables: dict[str, list[dict[str, Any]]] = {}
-        accepted: list[list[str]] = []
-        for batch, units in zip(group, fresh, strict=True):
-            keys = []
-            for unit in units:
-                if (batch.workspace_id, batch.kind, unit.key) in new:
-                    keys.append(unit.key)
-                    for table, rows in unit.rows.items():
-                        tables.setdefault(table, []).extend(rows)
-            accepted.append(keys)
-        for table, rows in tables.items():
-            _append(cur, table, to_arrow(table, rows))
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
+    keys = sorted(seen)
+    try:  # the common case, every key new: one round trip into DuckDB for the whole transaction
+        _write(cur, keys, _rows(group, fresh, seen))
+        new = seen
+    except duckdb.ConstraintException:  # a retry among them: learn which keys are new, then write only those
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            new = _insert_keys(cur, keys)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        _write(cur, [], _rows(group, fresh, new), begin=False)
     return [
-        WriteResult(accepted=len(keys), duplicates=len(batch.units) - len(keys), accepted_keys=tuple(keys))
-        for batch, keys in zip(group, accepted, strict=True)
+        WriteResult(accepted=len(acc), duplicates=len(batch.units) - len(acc), accepted_keys=tuple(acc))
+        for batch, units in zip(group, fresh, strict=True)
+        for acc in [[u.key for u in units if (batch.workspace_id, batch.kind, u.key) in new]]
     ]
+
+
+def _rows(group: list[WriteBatch], fresh: list[list[Unit]], new: set[tuple[str, str, str]]) -> dict[str, list[Any]]:
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for batch, units in zip(group, fresh, strict=True):
+        for unit in units:
+            if (batch.workspace_id, batch.kind, unit.key) in new:
+                for table, rows in unit.rows.items():
+                    tables.setdefault(table, []).extend(rows)
+    return tables
+
+
+def _write(
+    cur: Any, keys: list[tuple[str, str, str]], tables: dict[str, list[dict[str, Any]]], begin: bool = True
+) -> None:
+    """Keys and rows in one multi-statement call, so the writer crosses into DuckDB (and back for the GIL) once."""
+    statements = ["BEGIN TRANSACTION"] if begin else []
+    names = []
+    if keys:
+        cur.register("_keys", _keys_table(keys))
+        names.append("_keys")
+        statements.append("INSERT INTO ingest_keys SELECT workspace_id, kind, key FROM _keys")
+    for i, (table, rows) in enumerate(tables.items()):
+        cur.register(f"_rows{i}", to_arrow(table, rows))
+        names.append(f"_rows{i}")
+        statements.append(f'INSERT INTO "{table}" BY NAME SELECT * FROM _rows{i}')
+    statements.append("COMMIT")
+    try:
+        cur.execute(";\n".join(statements))
+    except BaseException:
+        cur.execute("ROLLBACK")  # before unregistering: a view dropped inside the failed transaction would come back
+        raise
+    finally:
+        for name in names:
+            cur.unregister(name)
 
 
 def _insert_keys(cur: Any, keys: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
@@ -172,6 +202,10 @@ def _insert_keys(cur: Any, keys: list[tuple[str, str, str]]) -> set[tuple[str, s
     finally:
         cur.unregister("_keys")
     return {tuple(r) for r in got}  # type: ignore[misc]
+
+
+def _keys_table(keys: list[tuple[str, str, str]]) -> pa.Table:
+    return pa.table({"workspace_id": [k[0] for k in keys], "kind": [k[1] for k in keys], "key": [k[2] for k in keys]})
 
 
 def _append(cur: Any, table: str, data: pa.Table) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -86,6 +87,7 @@ def schema(table: str) -> ibis.Schema:
     return ibis.schema(FACTS[table])
 
 
+@functools.cache
 def arrow_schema(table: str) -> pa.Schema:
     return schema(table).to_pyarrow()
 

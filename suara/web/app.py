@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +32,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.runtime is None:
             app.state.runtime = Runtime.open(settings)
+        # Everything imported and opened so far lives as long as the process: keep it out of the cyclic GC, whose
+        # full collections otherwise walk ibis', sqlglot's and pandas' objects (~150 ms pauses under load).
+        gc.collect()
+        gc.freeze()
         yield
         if owned:
             app.state.runtime.close()

@@ -29,7 +29,7 @@ class Principal:
             raise PermissionDenied(f"this needs the {role} role; the caller has {self.role}")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
@@ -58,7 +58,7 @@ def principal_for_key(request: Request, runtime: Runtime, key: str) -> Principal
     return principal
 
 
-def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
+async def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
     """An API key (Bearer or X-API-Key) or the signed-in session; otherwise 401."""
     key = _presented_key(request)
     if key:
