@@ -21,7 +21,9 @@ HEADER = """# Benchmarks
 Figures measured by the scripts in `benchmarks/`; each script rewrites its own section below.
 Run them all with `make bench`, or one with `.venv/bin/python benchmarks/<name>.py` (`--quick` for a short
 smoke run whose figures are not comparable). Every ratio compares measurements taken in the same run on the
-same machine; medians over repeated runs unless a table says otherwise.
+same machine; medians over repeated runs unless a table says otherwise. Each section records the load average
+when it started: on a shared machine (load above the CPU count) absolute rates and times move by a third or
+more between runs; ratios taken from interleaved runs are steadier.
 """
 
 
@@ -38,15 +40,15 @@ def percentile(values: Sequence[float], q: float) -> float:
     return float(ordered[rank])
 
 
-def repeat(fn: Callable[[], Any], runs: int, warmup: int = 1) -> list[float]:
-    """Seconds taken by `runs` calls of fn, after `warmup` untimed calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
+def interleaved(fns: dict[str, Callable[[], Any]], runs: int) -> dict[str, list[float]]:
+    """Seconds per call of each fn over `runs` rounds; each round calls every fn once, so background load on a
+    shared machine falls on all of them alike. Warm up before calling this."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
     return times
 
 
@@ -77,9 +79,11 @@ def machine(packages: Sequence[str]) -> str:
             versions.append(f"{name} {importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
             continue
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs ({_cpu_model()}), {_ram_gib():.0f} GiB RAM, "
-        f"{platform.system()} {platform.release()}; Python {platform.python_version()}, " + ", ".join(versions)
+        f"{platform.system()} {platform.release()}, load average {load} at the start; "
+        f"Python {platform.python_version()}, " + ", ".join(versions)
     )
 
 

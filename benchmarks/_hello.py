@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+from fastapi import FastAPI, Request, Response
 
 Message = MutableMapping[str, Any]
 
@@ -30,3 +31,20 @@ async def app(
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": 201, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+def _fastapi() -> FastAPI:
+    """The same endpoint on FastAPI (one async route, no dependencies, no middleware): the framework's ceiling."""
+    api = FastAPI()
+
+    async def hello(request: Request) -> Response:
+        doc = orjson.loads(await request.body())
+        items = doc["batch"] if isinstance(doc, dict) and isinstance(doc.get("batch"), list) else [doc]
+        return Response(orjson.dumps({"accepted": len(items), "duplicates": 0}), 201, media_type="application/json")
+
+    for path in ("/api/v1/responses", "/api/v1/events/batch"):
+        api.add_api_route(path, hello, methods=["POST"])
+    return api
+
+
+fastapi_app = _fastapi()

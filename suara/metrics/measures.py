@@ -35,7 +35,11 @@ class Measure:
 @dataclass(frozen=True)
 class NpsMeasure(Measure):
     def aggregates(self, number: ir.NumericColumn) -> dict[str, ir.Scalar]:
-        return {"n": number.count(), "promoters": (number >= 9).sum(), "detractors": (number <= 6).sum()}
+        return {
+            "n": number.count(),
+            "promoters": number.count(where=number >= 9),
+            "detractors": number.count(where=number <= 6),
+        }
 
     def estimate(self, c: Mapping[str, Any], level: float = 0.95) -> Estimate:
         return stats.nps(int(c["promoters"]), int(c["detractors"]), int(c["n"]), level)
@@ -52,7 +56,7 @@ class ShareMeasure(Measure):
     threshold: float = 4
 
     def aggregates(self, number: ir.NumericColumn) -> dict[str, ir.Scalar]:
-        return {"n": number.count(), "hits": (number >= self.threshold).sum()}
+        return {"n": number.count(), "hits": number.count(where=number >= self.threshold)}
 
     def estimate(self, c: Mapping[str, Any], level: float = 0.95) -> Estimate:
         return stats.wilson(int(c["hits"]), int(c["n"]), level)
