@@ -40,9 +40,8 @@ fmt: install  ## Format and fix what ruff can
 	$(BIN)/ruff format suara tests benchmarks
 	$(BIN)/ruff check --fix suara tests benchmarks
 
-bench: install  ## Run the benchmarks; figures go to BENCHMARKS.md
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/metrics.py
+bench: install  ## Run every benchmark; each rewrites its section of BENCHMARKS.md
+	@for script in benchmarks/[a-z]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
