@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from suara.cli_journeys import import_events, journeys_app
 from suara.cli_models import models_app
 from suara.errors import SuaraError
 from suara.settings import Settings, load_settings
@@ -27,6 +28,8 @@ workspace_app = typer.Typer(help="Workspaces, users and API keys.", no_args_is_h
 app.add_typer(import_app, name="import")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(models_app, name="models")
+app.add_typer(journeys_app, name="journeys")
+import_app.command("events")(import_events)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
