@@ -15,6 +15,7 @@ from rich.table import Table
 
 from suara.cli_journeys import import_events, journeys_app
 from suara.cli_models import models_app
+from suara.cli_text import text_app
 from suara.errors import SuaraError
 from suara.settings import Settings, load_settings
 
@@ -29,6 +30,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(models_app, name="models")
 app.add_typer(journeys_app, name="journeys")
+app.add_typer(text_app, name="text")
 import_app.command("events")(import_events)
 
 out = Console()
