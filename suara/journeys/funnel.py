@@ -207,8 +207,8 @@ def _i(key: ir.IntegerValue) -> ir.IntegerValue:
 def _layer(g: ir.Table, drop: Sequence[str] = (), **columns: ir.Value) -> ir.Table:
     """Columns of `g` less `drop`, plus `columns`, in a query layer of their own.
 
-    Ibis inlines one projection into the next, which would sort a list again for every later reference to it; the
-    non-deterministic column `_b` in every layer stops that.
+    Ibis merges consecutive projections, inlining each column's expression wherever it is used, which would sort a
+    list again for every later reference to it; a self-reference (`view`) keeps the layer apart.
     """
     keep = [c for c in g.columns if c not in drop and c not in columns]
     return g.select(*keep, **columns).view()
