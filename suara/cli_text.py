@@ -98,6 +98,13 @@ def train_cmd(
         Path | None, typer.Option("--out", help="Folder to write the model to; default: the package's model.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (liblinear's coordinate order).")] = 0,
+    permissive_only: Annotated[
+        bool,
+        typer.Option(
+            "--permissive-only",
+            help="Leave out the Malay (unclear license) and SentiRuEval (research-only) training sets.",
+        ),
+    ] = False,
 ) -> None:
     """Fit the sentiment model from the shared data, write it with its model card, and say whether the arrays
     match the card that was there (reproducibility)."""
@@ -107,7 +114,12 @@ def train_cmd(
     target = out_dir or MODEL_DIR
     old = target / "card.json"
     before = json.loads(old.read_text(encoding="utf-8")).get("arrays") if old.is_file() else None
-    card = train(_data(data), target, TrainConfig(seed=seed), log=lambda s: err.print(s, highlight=False))
+    card = train(
+        _data(data),
+        target,
+        TrainConfig(seed=seed, permissive_only=permissive_only),
+        log=lambda s: err.print(s, highlight=False),
+    )
     if before is not None:
         same = before == card["arrays"]
         err.print(f"arrays {'match' if same else 'differ from'} the previous model's hashes", highlight=False)

@@ -2,8 +2,8 @@
 
 Input handling, per text:
 - `None`, empty or blank: language `und`, sentiment `empty`, score None.
-- no letters but emoji or emoticons ("👍👍", ":("): language `und`, sentiment from the symbols (flag `no_words`);
-  only digits or punctuation: sentiment `empty` (flag `no_words`).
+- no words but emoji or emoticons ("👍👍", ":("): language `und`, sentiment from the symbols (flag `no_words`);
+  only digits, punctuation, URLs or @mentions: sentiment `empty` (flag `no_words`).
 - HTML: tags, scripts and styles removed, entities decoded (flag `html_stripped`).
 - longer than MAX_CHARS characters: cut at a word boundary (`truncated` true).
 - another language (`und`, `other_language` names it when recognised): sentiment `unsupported`, score None.
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from suara.errors import ValidationFailed
 from suara.text import aspects as asp
-from suara.text.language import SUPPORTED, UND, Detected, detect
+from suara.text.language import SUPPORTED, UND, Detected, detect, has_words
 from suara.text.sentiment import SentimentModel, shipped
 
 MAX_CHARS = 5000
@@ -32,7 +32,6 @@ _DROP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _BLOCK = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h\d)\b[^>]*>", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
-_LETTER = re.compile(r"[^\W\d_]")
 _SYMBOL = re.compile(r"[\U0001f300-\U0001faff\u2600-\u27bf\u2b50]|[:;=]-?[()dDpP]|\){2,}|\({2,}")
 
 
@@ -88,18 +87,19 @@ def analyze(
     prepared = [prepare(t) for t in texts]
     found: list[Detected | None] = []
     for text, flags, _ in prepared:
-        if not _LETTER.search(text):
+        if not has_words(text):
             found.append(None)
             flags.append("no_words" if text else "empty")
         else:
             found.append(Detected(language, 1.0) if language else detect(text[:LID_CHARS]))
-    # the model scores supported texts, and symbol-only ones with the default head
-    scored = [
-        i
-        for i, (d, (text, _, _)) in enumerate(zip(found, prepared, strict=True))
-        if (d is not None and d.language in SUPPORTED) or (d is None and _SYMBOL.search(text))
-    ]
-    langs = {i: (found[i].language if found[i] is not None else UND) for i in scored}  # type: ignore[union-attr]
+    # the model scores supported texts, and symbol-only ones ("👍", ":(") with the default head
+    langs: dict[int, str] = {}
+    for i, (d, (text, _, _)) in enumerate(zip(found, prepared, strict=True)):
+        if d is not None and d.language in SUPPORTED:
+            langs[i] = d.language
+        elif d is None and _SYMBOL.search(text):
+            langs[i] = UND
+    scored = list(langs)
     predictions = dict(zip(scored, model.predict([prepared[i][0] for i in scored], list(langs.values())), strict=True))
     aspect_results = _aspects(model, [(i, prepared[i][0], langs[i]) for i in scored]) if with_aspects else {}
     out = []

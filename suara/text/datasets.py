@@ -153,22 +153,26 @@ def sentirueval(root: Path, split: str, domain: str | None = None) -> Labelled:
     return _make(f"sentirueval2015_{domain or 'all'}_{split}", "ru", pairs, paths)
 
 
-def training_sets(root: Path) -> list[Labelled]:
-    """Everything the shipped model may learn from (licenses allow it; no airline tweets, no dev splits)."""
+# sets whose license is unclear (Malay) or research-only (SentiRuEval): `permissive_only` training leaves them out
+RESTRICTED = frozenset({"malay_twitter_train", "malay_extra", "sentirueval2015_all_train"})
+
+
+def training_sets(root: Path, permissive_only: bool = False) -> list[Labelled]:
+    """Everything the model learns from: no airline tweets (non-commercial), no dev splits; with
+    `permissive_only`, none of RESTRICTED either."""
     smsa_dev = {norm_key(t) for t in smsa(root, "valid").texts}
     nx = nusax(root, "id", "train")
     keep = [i for i, t in enumerate(nx.texts) if norm_key(t) not in smsa_dev]
     nx = Labelled(nx.name, "id", [nx.texts[i] for i in keep], [nx.labels[i] for i in keep], nx.files)
-    return [
+    sets = [
         smsa(root, "train"),
         prdect(root),
         nx,
         uci(root, "train"),
         nusax(root, "en", "train"),
-        malay_twitter(root, "train"),
-        malay_extra(root),
-        sentirueval(root, "train"),
+        *([] if permissive_only else [malay_twitter(root, "train"), malay_extra(root), sentirueval(root, "train")]),
     ]
+    return sets
 
 
 def dev_sets(root: Path, with_airline: bool = True) -> list[Labelled]:

@@ -51,9 +51,7 @@ class Cues:
     negators: frozenset[str] = frozenset()
     valence: dict[str, float] = field(default_factory=dict)
     # emoji and emoticons keep their polarity after a negator ("not bad :)")
-    symbols: frozenset[str] = frozenset(
-        [*lexicon.POSITIVE_EMOJI, *lexicon.NEGATIVE_EMOJI, lexicon.SMILE, lexicon.FROWN]
-    )
+    symbols: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, object]) -> Cues:
@@ -66,16 +64,15 @@ class Cues:
                 target = stems if lang == "ru" else words
                 for w in entries:
                     target[w] = sign
-        for e in lexicon.POSITIVE_EMOJI:
-            words[e] = 1
-        for e in lexicon.NEGATIVE_EMOJI:
-            words[e] = -1
-        words[lexicon.SMILE], words[lexicon.FROWN] = 1, -1
+        pos_emoji, neg_emoji = str(cfg.get("positive_emoji", "")), str(cfg.get("negative_emoji", ""))
+        symbols = {*pos_emoji, *neg_emoji, lexicon.SMILE, lexicon.FROWN}
+        words |= dict.fromkeys([*pos_emoji, lexicon.SMILE], 1) | dict.fromkeys([*neg_emoji, lexicon.FROWN], -1)
         negs = cfg["negators"]
         assert isinstance(negs, dict)
         valence = cfg.get("valence") or {}
         assert isinstance(valence, dict)
-        return cls(words, stems, frozenset(w for ws in negs.values() for w in ws), dict(valence))
+        negators = frozenset(w for ws in negs.values() for w in ws)
+        return cls(words, stems, negators, dict(valence), frozenset(symbols))
 
     def polarity(self, tok: str) -> int:
         if (p := self.words.get(tok)) is not None:
@@ -93,6 +90,8 @@ def cue_config() -> dict[str, object]:
         "positive": {k: list(v) for k, v in lexicon.POSITIVE.items()},
         "negative": {k: list(v) for k, v in lexicon.NEGATIVE.items()},
         "negators": {k: list(v) for k, v in lexicon.NEGATORS.items()},
+        "positive_emoji": lexicon.POSITIVE_EMOJI,
+        "negative_emoji": lexicon.NEGATIVE_EMOJI,
     }
 
 

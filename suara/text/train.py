@@ -1,10 +1,11 @@
 """`suara text train`: fit the sentiment model from ../shared/data/text, seeded, and write it with its model card.
 
 Recipe: hashed word uni/bigrams + character 2-5-grams + polarity-cue counts (curated lexicon and VADER's MIT-licensed
-valences), sublinear TF-IDF, and one-vs-rest linear SVMs with balanced class weights. Two heads: `id` learns from
-Indonesian data (other languages at weight 0.1), `shared` from all four languages (English and Malay data are small
-and borrow from Indonesian, which shares vocabulary and the English loanwords of customer talk). A 20% hash split of
-the training data calibrates each head's temperature, then the head is refit on everything.
+valences), sublinear TF-IDF, and one-vs-rest linear SVMs with balanced class weights. Two heads: `id` serves
+Indonesian and learns from Indonesian and Malay data (English and Russian at weight 0.1); `shared` serves English,
+Malay and Russian and learns from all four languages (English and Malay data are small and borrow from Indonesian,
+which shares vocabulary and the English loanwords of customer talk). A 20% hash split of the training data
+calibrates each head's temperature, then the head is refit on everything.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class TrainConfig:
         }
     )
     default_head: str = "shared"
+    # leave out the Malay (unclear license) and SentiRuEval (research-only) sets
+    permissive_only: bool = False
 
 
 # words VADER rates positive that customer feedback uses as plain nouns or politeness ("support never replied",
@@ -79,6 +82,17 @@ def vader_valences() -> dict[str, float]:
         if len(parts) >= 2 and re.fullmatch(r"[^\W\d_]+", parts[0]) and parts[0] not in VADER_SKIP:
             out[parts[0]] = float(parts[1])
     return out
+
+
+def vader_license() -> str:
+    """VADER's MIT license text, shipped beside the valences copied into the model (the license asks for it)."""
+    try:
+        text = importlib.metadata.distribution("vadersentiment").read_text("LICENSE.txt")
+    except importlib.metadata.PackageNotFoundError:
+        text = None
+    if not text:
+        raise ValidationFailed("training needs VADER's license file: pip install vadersentiment==3.3.2")
+    return text
 
 
 def _weights(sets: list[datasets.Labelled], spec: dict[str, float]) -> np.ndarray:
@@ -124,7 +138,7 @@ def train(
     """Fit, write `sentiment.json`, `sentiment.npz`, `card.json` and `MODEL_CARD.md` to `out`; returns the card."""
     cfg = cfg or TrainConfig()
     t0 = time.perf_counter()
-    sets = datasets.training_sets(data)
+    sets = datasets.training_sets(data, cfg.permissive_only)
     cues = cue_config() | {"valence": vader_valences()}
     feat = Featurizer(Cues.from_config(cues), cfg.n_features, cfg.char_ngrams, cfg.word_ngrams, cfg.cue_weight)
     texts = [t for d in sets for t in d.texts]
@@ -158,13 +172,19 @@ def train(
         "cues": cues,
         "heads": heads,
         "default_head": cfg.default_head,
-        "training": {"seed": cfg.seed, "c": cfg.c, "class_weight": "balanced", "estimator": "LinearSVC (liblinear)"},
+        "training": {
+            "seed": cfg.seed,
+            "c": cfg.c,
+            "class_weight": "balanced",
+            "estimator": "LinearSVC (liblinear)",
+            "permissive_only": cfg.permissive_only,
+        },
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "sentiment.json").write_text(json.dumps(config, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
     np.savez_compressed(out / "sentiment.npz", **cast(dict[str, Any], arrays))
-    seconds = time.perf_counter() - t0
-    card = model_card(data, sets, arrays, config, seconds, SentimentModel.load(out), log)
+    (out / "LICENSE-VADER.txt").write_text(vader_license(), "utf-8")
+    card = model_card(data, sets, arrays, config, SentimentModel.load(out), log)
     (out / "card.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", "utf-8")
     (out / "MODEL_CARD.md").write_text(card_markdown(card), "utf-8")
     log(f"wrote {out} in {time.perf_counter() - t0:.0f}s")
@@ -176,11 +196,11 @@ def model_card(
     sets: list[datasets.Labelled],
     arrays: dict[str, np.ndarray],
     config: dict[str, Any],
-    seconds: float,
     model: SentimentModel,
     log: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Training data with hashes and licenses, array hashes, and dev scores through the full analysis pipeline."""
+    """Training data with hashes and licenses, array hashes, and dev scores through the full analysis pipeline;
+    nothing run-dependent (no dates or timings), so a rebuild from the same data writes the same card."""
     from suara.text.evaluation import evaluate_set
 
     def license_of(name: str) -> str:
@@ -208,14 +228,14 @@ def model_card(
         "languages": ["en", "id", "ms", "ru"],
         "labels": list(LABELS),
         "score": "P(positive) - P(negative), in [-1, 1]",
-        "recipe": __doc__.split("\n\n")[1].replace("\n", " ") if __doc__ else "",
+        "recipe": " ".join(__doc__.split("\n\n")[1].split()) if __doc__ else "",
         "training": training,
-        "training_seconds": round(seconds, 1),
         "seed": config["training"]["seed"],
+        "permissive_only": config["training"]["permissive_only"],
         "versions": {p: importlib.metadata.version(p) for p in ("scikit-learn", "numpy", "scipy")},
         "arrays": {k: array_hash(v) for k, v in sorted(arrays.items())},
-        "lexicons": "curated cues in suara/text/lexicon.py; VADER valences (vaderSentiment 3.3.2, MIT License, "
-        "Copyright (c) 2016 C.J. Hutto)",
+        "lexicons": "curated cues in suara/text/lexicon.py; VADER valences copied into sentiment.json "
+        "(vaderSentiment 3.3.2, MIT License, Copyright (c) 2016 C.J. Hutto: see LICENSE-VADER.txt)",
         "not_used_for_training": "airline tweets (CC BY-NC-SA: evaluation only) and every dev split below",
         "dev": dev,
     }
@@ -230,7 +250,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         "",
         card["recipe"],
         "",
-        f"Seed {card['seed']}; trained in {card['training_seconds']} s with "
+        f"Seed {card['seed']}; {'permissive-licensed data only; ' if card['permissive_only'] else ''}trained with "
         + ", ".join(f"{k} {v}" for k, v in card["versions"].items())
         + ". Rebuild with `suara text train`; the array hashes below must come out the same.",
         "",

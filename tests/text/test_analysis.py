@@ -16,10 +16,11 @@ def test_empty_and_blank_and_none() -> None:
 
 
 def test_emoji_only_is_scored_from_the_symbols() -> None:
-    pos, neg, punct = analyze(["👍👍😍", "😡😡", "?!?"])
+    pos, neg, punct, link = analyze(["👍👍😍", "😡😡", "?!? 5", "https://example.com/x @shop"])
     assert (pos.language, pos.sentiment) == ("und", "positive") and "no_words" in pos.flags
     assert neg.sentiment == "negative"
     assert punct.sentiment == "empty" and "no_words" in punct.flags
+    assert link.sentiment == "empty" and "no_words" in link.flags
 
 
 def test_html_is_stripped() -> None:

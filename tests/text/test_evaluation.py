@@ -11,7 +11,7 @@ from suara.text.datasets import DEFAULT_DATA, smsa
 from suara.text.evaluation import evaluate_set, read_labelled, scores
 
 # the shipped model's macro-F1 on SmSA valid through the full pipeline (see suara/text/model/MODEL_CARD.md)
-SMSA_VALID_MACRO_F1 = 0.871
+SMSA_VALID_MACRO_F1 = 0.869
 
 
 def test_scores_by_hand() -> None:
