@@ -14,12 +14,17 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from suara.errors import ValidationFailed, pydantic_errors
+
+M = TypeVar("M", bound=BaseModel)
 
 journeys_app = typer.Typer(help="Journeys: funnels, paths and loops, retention cohorts.", no_args_is_help=True)
 
@@ -78,6 +83,16 @@ SessionProperty = Annotated[
 ]
 
 
+def _spec(model: type[M], **values: Any) -> M:
+    """Build a spec from options; a bad option becomes ValidationFailed, which the CLI prints as one line."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        errors = pydantic_errors(exc)
+        first = errors[0]
+        raise ValidationFailed(f"--{first['loc'][0]}: {first['message']}", errors=errors) from None
+
+
 def _emit(payload: dict[str, Any], fmt: Format, render: Callable[[dict[str, Any]], None]) -> None:
     if fmt is Format.json:
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -112,9 +127,10 @@ def funnel(
     """Customers reaching each step in order within the window, conversions with 95% intervals, median times."""
     from suara.journeys import FunnelSpec, funnel_customers, run_funnel
 
-    spec = FunnelSpec(
+    spec = _spec(
+        FunnelSpec,
         steps=[s.strip() for s in steps.split(",") if s.strip()],
-        window=window,  # type: ignore[arg-type]
+        window=window,
         order=order.value,
         by=by or [],
         start=start,
@@ -174,13 +190,14 @@ def paths(
     """The most frequent paths after (or before) the first occurrence of an event in each session."""
     from suara.journeys.paths import PathSpec, run_paths
 
-    spec = PathSpec(
+    spec = _spec(
+        PathSpec,
         event=event,
         direction=direction.value,
         length=length,
         top=top,
         collapse=collapse,
-        session_gap=_gap(session_gap),  # type: ignore[arg-type]
+        session_gap=_gap(session_gap),
         session_property=session_property,
         start=start,
         end=end,
@@ -212,10 +229,11 @@ def loops(
     """Events customers come back to within a session after doing something else, with 95% intervals."""
     from suara.journeys.paths import LoopSpec, run_loops
 
-    spec = LoopSpec(
+    spec = _spec(
+        LoopSpec,
         events=event or [],
         by=by or [],
-        session_gap=_gap(session_gap),  # type: ignore[arg-type]
+        session_gap=_gap(session_gap),
         session_property=session_property,
         start=start,
         end=end,
@@ -257,7 +275,8 @@ def retention(
     """Cohorts by first event and the share of each back in every later period."""
     from suara.journeys.retention import RetentionSpec, run_retention
 
-    spec = RetentionSpec(
+    spec = _spec(
+        RetentionSpec,
         start_event=start_event,
         return_event=return_event,
         period=period.value,

@@ -215,11 +215,14 @@ def _layer(g: ir.Table, drop: Sequence[str] = (), **columns: ir.Value) -> ir.Tab
 
 
 def _chains(g: ir.Table, n: int, window: int) -> ir.Table:
-    """From lists l1..ln of step keys, replace them with `level` (0..n, furthest step reached) and f2..fn (first
-    arrival at step k: second * 2^26 + seconds from step k-1; null when never reached)."""
-    g = _layer(g, ["l1"], c=g.l1, level=(g.l1.length() > 0).cast("int8"))
+    """From `_all` (the step keys, any order) and `_has1` (whether step 1 happened), to `level` (0..n, the furthest
+    step reached) and f2..fn (first arrival at step k: second * 2^26 + seconds from step k-1; null if never)."""
+    later = {f"l{k}": g._all.filter(lambda x, k=k: _i(x) == k) for k in range(3, n + 1)}
+    g = _layer(g, ["_all", "_has1"], _m=g._all.filter(lambda x: _i(x) <= 2).sort(), **later, level=g._has1.cast("int8"))
     for k in range(2, n + 1):
-        g = _advance(_layer(g, ["c", f"l{k}"], _m=g.c.concat(g[f"l{k}"]).sort()), k, window)
+        if k > 2:
+            g = _layer(g, ["c", f"l{k}"], _m=g.c.concat(g[f"l{k}"]).sort())
+        g = _advance(g, k, window)
     return g.drop("c")
 
 
@@ -243,19 +246,14 @@ def _advance(g: ir.Table, k: int, window: int) -> ir.Table:
     return _layer(g, ["_m", "_x"], c=chains, **{f"f{k}": first}, level=g.level + (x.length() > 0).cast("int8"))
 
 
-def _split(g: ir.Table, keys: str, n: int) -> ir.Table:
-    """Replace the list column `keys` with l1..ln: the keys of each step."""
-    return _layer(g, [keys], **{f"l{k}": g[keys].filter(lambda x, k=k: _i(x) == k) for k in range(1, n + 1)})
-
-
 def _strict(g: ir.Table, n: int, window: int) -> ir.Table:
-    """Replace the list of all event keys with l1..ln, the step keys windowFunnel's strict_order reads: from the
-    first step-1 event to the first other event after it, cut before the first step-k event met while step k-1
-    was not yet reached."""
+    """Replace `_all`, every event's key, with the step keys windowFunnel's strict_order reads (and `_has1`): from
+    the first step-1 event to the first other event after it, cut before the first step-k event met while step
+    k-1 was not yet reached."""
     columns = [c for c in g.columns if c not in ("_all", "_f")]
     g = _layer(g, _e=g._all.filter(lambda x: (_i(x) == 0) & (x > g._f)).mins())
     g = _layer(g, ["_all", "_e"], _r=g._all.filter(lambda x: (_i(x) >= 1) & (x >= g._f) & (g._e.isnull() | (x < g._e))))
-    probe = _chains(_split(g.mutate(_c=g._r), "_c", n), n, window)
+    probe = _chains(g.mutate(_all=g._r, _has1=g._r.length() > 0), n, window)
     # First arrival at steps 1..n-1, in epoch seconds.
     arrived = [_t(probe._f)] + [probe[f"f{k}"] >> _I for k in range(2, n)]
 
@@ -265,7 +263,9 @@ def _strict(g: ir.Table, n: int, window: int) -> ir.Table:
 
     probe = _layer(probe, _stop=probe._r.filter(blocked).mins())
     cut = probe._r.filter(lambda x: probe._stop.isnull() | (x < probe._stop))
-    return _split(probe.select(*columns, _c=cut), "_c", n)
+    # A region that is not empty starts with a step-1 event, which the cut never removes.
+    others = [c for c in probe.columns if c not in columns]
+    return _layer(probe, others, _all=cut, _has1=probe._r.length() > 0)
 
 
 def funnel_levels(wh: Warehouse, workspace_id: str, spec: FunnelSpec, by: Sequence[str] | None = None) -> ir.Table:
@@ -274,18 +274,24 @@ def funnel_levels(wh: Warehouse, workspace_id: str, spec: FunnelSpec, by: Sequen
     by = list(spec.by if by is None else by)
     keys, n, strict = [CUSTOMER, *by], len(spec.steps), spec.order == "strict"
     ev = journey_events(wh, workspace_id, by, spec.start, spec.end)
-    if not strict:
-        ev = ev.filter(ev.event.isin(spec.steps))  # a plain IN before the CASE: engines filter it far faster
-    step = ibis.cases(*[(ev.event == name, i) for i, name in enumerate(spec.steps, start=1)], else_=0)
+    ev = ev.filter(ev.ts.notnull())
+    # Step numbers come from a join with a small table: one hash lookup instead of comparing names in turn.
+    numbers = ibis.memtable(
+        {"event": spec.steps, "_n": list(range(1, n + 1))}, schema={"event": "string", "_n": "int64"}
+    )
+    ev = ev.join(numbers, "event", how="inner" if not strict else "left")
+    step = ev._n.fill_null(0)
     key = _key(ev.ts.epoch_seconds().floor().cast("int64"), step.cast("int64"), 0)
     ev = ev.select(*keys, _key=key, _step=step)
     empty = ibis.literal([], type="array<int64>")
+    # Keys are never null; saying so spares DuckDB a null filter inside the aggregate (Spark has no such option).
+    event_keys = ev._key.collect(include_null=wh.reader.name == "duckdb")
     if strict:
-        g = ev.group_by(keys).aggregate(_all=ev._key.collect(), _f=ev._key.min(where=ev._step == 1))
+        g = ev.group_by(keys).aggregate(_all=event_keys, _f=ev._key.min(where=ev._step == 1))
         g = _strict(g.mutate(_all=ibis.coalesce(g._all, empty)), n, spec.window)
     else:
-        g = ev.group_by(keys).aggregate(_all=ev._key.collect())
-        g = _split(g.mutate(_all=ibis.coalesce(g._all, empty)), "_all", n)
+        g = ev.group_by(keys).aggregate(_all=event_keys, _has1=(ev._step == 1).any())
+        g = g.mutate(_all=ibis.coalesce(g._all, empty))
     g = _chains(g, n, spec.window)
     return g.select(*keys, "level", **{f"d{k}": g[f"f{k}"] & _MASK for k in range(2, n + 1)})
 

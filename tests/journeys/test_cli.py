@@ -91,3 +91,12 @@ def test_bad_file_fails_with_lines(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--data-dir", str(tmp_path / "data"), "import", "events", str(bad)])
     assert result.exit_code != 0 and isinstance(result.exception, ValidationFailed)
     assert result.exception.errors[0]["line"] == 2
+
+
+def test_bad_options_fail_as_validation_errors(data: Path) -> None:
+    for args in (["funnel", "--steps", "a,a"], ["funnel", "--steps", "a,b", "--window", "soon"]):
+        result = runner.invoke(app, ["--data-dir", str(data), "journeys", *args])
+        assert isinstance(result.exception, ValidationFailed), result.output
+    assert "--steps" in str(
+        runner.invoke(app, ["--data-dir", str(data), "journeys", "funnel", "--steps", "a,a"]).exception
+    )

@@ -3,6 +3,7 @@ parity, conversions, median times, customers who dropped, and edge cases."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,6 @@ from suara.store.warehouse import Warehouse, to_arrow
 from tests.journeys.conftest import ECOM, ECOM_STEPS, WS, journeys_for
 from tests.parity import duckdb_warehouse, same_on_every_engine
 
-chdb = pytest.importorskip("chdb")
-
 # The ecom file read by chdb itself, so the reference shares nothing with suara's loading.
 ECOM_SOURCE = (
     "(SELECT user_id, event, platform, toDateTime(timestamp, 'UTC') AS timestamp FROM file("
@@ -29,7 +28,15 @@ ECOM_SOURCE = (
 )
 
 
-def window_funnel(source: str, customer: str, steps: list[str], window: int, strict: bool, by: str = "") -> dict:
+@pytest.fixture
+def chdb() -> Any:
+    """ClickHouse in process: the reference for windowFunnel (a dev dependency)."""
+    return pytest.importorskip("chdb")
+
+
+def window_funnel(
+    chdb: Any, source: str, customer: str, steps: list[str], window: int, strict: bool, by: str = ""
+) -> dict:
     """{(customer, by value): level} from ClickHouse's windowFunnel, levels >= 1 only."""
     conds = ", ".join(f"event = '{s}'" for s in steps)
     mode = ", 'strict_order'" if strict else ""
@@ -38,8 +45,6 @@ def window_funnel(source: str, customer: str, steps: list[str], window: int, str
         f"SELECT {key}, windowFunnel({window}{mode})(timestamp, {conds}) AS level FROM {source} "
         f"GROUP BY {key} HAVING level > 0 FORMAT JSONEachRow"
     )
-    import json
-
     rows = [json.loads(line) for line in chdb.query(sql, "JSONEachRow").data().splitlines() if line.strip()]
     return {(r[customer], r[by]) if by else r[customer]: int(r["level"]) for r in rows}
 
@@ -53,18 +58,18 @@ def suara_levels(wh: Warehouse, spec: FunnelSpec) -> dict:
 
 @pytest.mark.parametrize("order", ["loose", "strict"])
 @pytest.mark.parametrize("window", [3_600, 86_400])
-def test_ecom_levels_match_window_funnel(ecom: Warehouse, window: int, order: str) -> None:
+def test_ecom_levels_match_window_funnel(chdb: Any, ecom: Warehouse, window: int, order: str) -> None:
     spec = FunnelSpec(steps=ECOM_STEPS, window=window, order=order)
-    theirs = window_funnel(ECOM_SOURCE, "user_id", ECOM_STEPS, window, order == "strict")
+    theirs = window_funnel(chdb, ECOM_SOURCE, "user_id", ECOM_STEPS, window, order == "strict")
     assert suara_levels(ecom, spec) == theirs
     counts = [s.count for s in run_funnel(ecom, WS, spec).steps]
     assert counts == [sum(level >= k for level in theirs.values()) for k in range(1, 6)]
     assert counts[-1] > 0 if order == "loose" else counts[1] > 0  # the funnel is not trivially empty
 
 
-def test_ecom_breakdown_by_event_property_matches_window_funnel(ecom: Warehouse) -> None:
+def test_ecom_breakdown_by_event_property_matches_window_funnel(chdb: Any, ecom: Warehouse) -> None:
     spec = FunnelSpec(steps=ECOM_STEPS, window="1d", by=["platform"])
-    theirs = window_funnel(ECOM_SOURCE, "user_id", ECOM_STEPS, 86_400, False, by="platform")
+    theirs = window_funnel(chdb, ECOM_SOURCE, "user_id", ECOM_STEPS, 86_400, False, by="platform")
     assert suara_levels(ecom, spec) == theirs
     groups = {g.key["platform"]: [s.count for s in g.steps] for g in run_funnel(ecom, WS, spec).groups}
     assert set(groups) == {"desktop", "mobile", "tablet"}
@@ -74,7 +79,7 @@ def test_ecom_breakdown_by_event_property_matches_window_funnel(ecom: Warehouse)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_sequences_match_window_funnel(tmp_path: Path, seed: int) -> None:
+def test_random_sequences_match_window_funnel(chdb: Any, tmp_path: Path, seed: int) -> None:
     """Dense random sequences with many ties and other events in between, against windowFunnel."""
     rng = np.random.default_rng(seed)
     n = 6_000
@@ -106,7 +111,8 @@ def test_random_sequences_match_window_funnel(tmp_path: Path, seed: int) -> None
     for window in (60, 300):
         for strict in (False, True):
             spec = FunnelSpec(steps=["a", "b", "c", "d"], window=window, order="strict" if strict else "loose")
-            assert suara_levels(wh, spec) == window_funnel(source, "c", spec.steps, window, strict), (window, strict)
+            theirs = window_funnel(chdb, source, "c", spec.steps, window, strict)
+            assert suara_levels(wh, spec) == theirs, (window, strict)
 
 
 PEOPLE = {
