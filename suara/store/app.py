@@ -116,6 +116,20 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class Segment(Base):
+    """A named customer segment: a definition (traits, response fields, behaviour) every measure can use."""
+
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
 # -- secrets ------------------------------------------------------------------------------------------------------
 def hash_password(password: str) -> str:
     """scrypt with a per-user salt: `scrypt$salt$hash`."""
@@ -247,6 +261,31 @@ class WorkspaceRepo:
         self.s.add(row)
         self.s.flush()
         return row, key
+
+    def segments(self) -> list[Segment]:
+        return list(
+            self.s.scalars(select(Segment).where(Segment.workspace_id == self.workspace_id).order_by(Segment.name))
+        )
+
+    def segment(self, name: str) -> Segment | None:
+        return self.s.scalar(select(Segment).where(Segment.workspace_id == self.workspace_id, Segment.name == name))
+
+    def save_segment(self, name: str, definition: dict[str, Any], description: str = "") -> Segment:
+        """Create or replace the named segment."""
+        seg = self.segment(name)
+        if seg is None:
+            seg = Segment(workspace_id=self.workspace_id, name=name)
+            self.s.add(seg)
+        seg.definition, seg.description = definition, description
+        self.s.flush()
+        return seg
+
+    def delete_segment(self, name: str) -> bool:
+        seg = self.segment(name)
+        if seg is None:
+            return False
+        self.s.delete(seg)
+        return True
 
     def cases(self, status: str | None = None) -> list[Case]:
         q = select(Case).where(Case.workspace_id == self.workspace_id)
