@@ -177,7 +177,7 @@ class AppStore:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # feature branches of the schema may each add a head
 
     @contextmanager
     def session(self) -> Iterator[Session]:
