@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from suara.errors import UnknownField
 from suara.metrics.stats import wilson
-from suara.store.warehouse import Warehouse
+from suara.store.warehouse import Warehouse, event_property
 
 CUSTOMER = "customer"
 # Each event becomes an int64 key: epoch second * 2^31 + step * 2^26 + delta, where delta is the seconds since the
@@ -141,36 +141,13 @@ def journey_events(
         if _is_trait(wh, workspace_id, field):
             traits.append(field)
         else:
-            columns[field] = _property(wh, t.properties, field)
+            columns[field] = event_property(wh, t.properties, field)
     out = t.select(**columns)
     for field in traits:
         tr = wh.traits(workspace_id)
         tr = tr.filter(tr.trait == field).select(**{CUSTOMER: tr.customer_id, field: tr.value})
         out = out.left_join(tr, CUSTOMER).drop(f"{CUSTOMER}_right")
     return out
-
-
-@ibis.udf.scalar.builtin(name="json_extract_string")
-def _duckdb_json(doc: str, path: str) -> str:  # type: ignore[empty-body]
-    """DuckDB's JSON field as text."""
-
-
-@ibis.udf.scalar.builtin(name="get_json_object")
-def _spark_json(doc: str, path: str) -> str:  # type: ignore[empty-body]
-    """Spark's JSON field as text."""
-
-
-def _property(wh: Warehouse, properties: ir.StringValue, name: str) -> ir.StringValue:
-    """An event property as text (numbers and booleans as their JSON text; null when missing).
-
-    DuckDB and Spark have a native function; elsewhere Ibis' JSON access reads string values only.
-    """
-    engine, plain = wh.reader.name, name.isidentifier()
-    if engine == "duckdb":
-        return _duckdb_json(properties, "$." + name if plain else '$."' + name.replace('"', "") + '"')
-    if engine == "pyspark":
-        return _spark_json(properties, "$." + name if plain else "$['" + name.replace("'", "") + "']")
-    return properties.cast("json")[name].str
 
 
 def _is_trait(wh: Warehouse, workspace_id: str, field: str) -> bool:

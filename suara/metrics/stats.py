@@ -1,14 +1,17 @@
 """Intervals and tests from sufficient statistics (counts, sums), so engines aggregate and Python does the maths.
 
 NPS: adjusted Wald (add 3/4 to promoters and to detractors, 3 to n; Rocks 2016, MeasuringU). Shares: Wilson.
-Means: Student t. All intervals are 95% unless `level` says otherwise; NPS and shares are in percent.
+Means: Student t. Medians and percentiles: percentile bootstrap with a fixed seed. All intervals are 95% unless `level`
+says otherwise; NPS and shares are in percent. Counts may be fractional: weighted samples pass Kish-effective counts.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from scipy.special import ndtr, ndtri, stdtr, stdtrit  # scipy.special loads far faster than scipy.stats
 
 
@@ -17,7 +20,7 @@ class Estimate:
     value: float | None
     ci_low: float | None
     ci_high: float | None
-    n: int
+    n: float  # fractional for weighted samples (Kish effective size)
     se: float | None = None
 
 
@@ -53,7 +56,7 @@ def nps_adjusted(promoters: float, detractors: float, n: float) -> tuple[float, 
     return 100 * (p - d), 100 * math.sqrt((p + d - (p - d) ** 2) / na)
 
 
-def nps(promoters: int, detractors: int, n: int, level: float = 0.95) -> Estimate:
+def nps(promoters: float, detractors: float, n: float, level: float = 0.95) -> Estimate:
     """NPS = %promoters - %detractors; the interval is the adjusted-Wald one, clipped to [-100, 100]."""
     if n <= 0:
         return EMPTY
@@ -63,7 +66,7 @@ def nps(promoters: int, detractors: int, n: int, level: float = 0.95) -> Estimat
     return Estimate(value, max(-100.0, centre - z * se), min(100.0, centre + z * se), n, se)
 
 
-def nps_difference(a: tuple[int, int, int], b: tuple[int, int, int]) -> Difference:
+def nps_difference(a: tuple[float, float, float], b: tuple[float, float, float]) -> Difference:
     """Adjusted-Wald difference of two independent NPS (promoters, detractors, n): b - a, z and two-sided p."""
     if a[2] <= 0 or b[2] <= 0:
         return NO_DIFFERENCE
@@ -76,7 +79,7 @@ def nps_difference(a: tuple[int, int, int], b: tuple[int, int, int]) -> Differen
 
 
 # -- shares ------------------------------------------------------------------------------------------------------
-def wilson(hits: int, n: int, level: float = 0.95) -> Estimate:
+def wilson(hits: float, n: float, level: float = 0.95) -> Estimate:
     """Share of hits in percent with the Wilson score interval."""
     if n <= 0:
         return EMPTY
@@ -90,7 +93,7 @@ def wilson(hits: int, n: int, level: float = 0.95) -> Estimate:
     )
 
 
-def share_difference(a: tuple[int, int], b: tuple[int, int]) -> Difference:
+def share_difference(a: tuple[float, float], b: tuple[float, float]) -> Difference:
     """Two-proportion z-test (pooled) of (hits, n) pairs: b - a in percentage points."""
     (ha, na), (hb, nb) = a, b
     if na <= 0 or nb <= 0:
@@ -104,27 +107,27 @@ def share_difference(a: tuple[int, int], b: tuple[int, int]) -> Difference:
 
 
 # -- means -------------------------------------------------------------------------------------------------------
-def _mean_var(n: int, total: float, total_sq: float) -> tuple[float, float]:
+def _mean_var(n: float, total: float, total_sq: float) -> tuple[float, float]:
     mean = total / n
     var = max(0.0, (total_sq - n * mean**2) / (n - 1)) if n > 1 else 0.0
     return mean, var
 
 
-def mean_t(n: int, total: float, total_sq: float, level: float = 0.95) -> Estimate:
+def mean_t(n: float, total: float, total_sq: float, level: float = 0.95) -> Estimate:
     """Mean with a Student-t interval, from n, the sum and the sum of squares."""
     if n <= 0:
         return EMPTY
     mean, var = _mean_var(n, total, total_sq)
-    if n == 1:
+    if n <= 1:
         return Estimate(mean, None, None, n)
     se = math.sqrt(var / n)
     half = float(stdtrit(n - 1, 0.5 + level / 2)) * se
     return Estimate(mean, mean - half, mean + half, n, se)
 
 
-def mean_difference(a: tuple[int, float, float], b: tuple[int, float, float]) -> Difference:
+def mean_difference(a: tuple[float, float, float], b: tuple[float, float, float]) -> Difference:
     """Welch's t-test of two means from (n, sum, sum of squares): b - a."""
-    if a[0] < 2 or b[0] < 2:
+    if a[0] <= 1 or b[0] <= 1:
         return NO_DIFFERENCE
     ma, va = _mean_var(*a)
     mb, vb = _mean_var(*b)
@@ -135,3 +138,68 @@ def mean_difference(a: tuple[int, float, float], b: tuple[int, float, float]) ->
     t = (mb - ma) / se
     dof = (qa + qb) ** 2 / (qa**2 / (a[0] - 1) + qb**2 / (b[0] - 1))
     return Difference(mb - ma, se, t, float(2 * stdtr(dof, -abs(t))))
+
+
+# -- medians and percentiles ---------------------------------------------------------------------------------------
+BOOTSTRAP_SEED = 20_261_123
+BOOTSTRAP_SAMPLES = 2_000
+# Above this many values the resampling matrix gets large; the distribution-free order-statistic interval (which the
+# bootstrap converges to) is used instead.
+BOOTSTRAP_MAX_N = 20_000
+
+
+def quantile_bootstrap(values: Sequence[float] | np.ndarray, q: float, level: float = 0.95) -> Estimate:
+    """The q-quantile (0.5 = median) with a percentile-bootstrap interval, reproducible by its fixed seed."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n == 0:
+        return EMPTY
+    value = float(np.quantile(x, q))
+    if n == 1:
+        return Estimate(value, None, None, 1)
+    alpha = (1 - level) / 2
+    if n > BOOTSTRAP_MAX_N:
+        # Order statistics whose ranks bracket q*n by z*sqrt(n q (1-q)) cover the quantile at `level`.
+        half = _z(level) * math.sqrt(n * q * (1 - q))
+        lo, hi = max(0, math.floor(n * q - half) - 1), min(n - 1, math.ceil(n * q + half))
+        return Estimate(value, float(x[lo]), float(x[hi]), n)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    stats = np.empty(BOOTSTRAP_SAMPLES)
+    for start in range(0, BOOTSTRAP_SAMPLES, 250):  # chunks bound the resampling matrix's memory
+        idx = rng.integers(0, n, size=(min(250, BOOTSTRAP_SAMPLES - start), n))
+        stats[start : start + len(idx)] = np.quantile(x[idx], q, axis=1)
+    low, high = np.quantile(stats, [alpha, 1 - alpha])
+    return Estimate(value, float(low), float(high), n, float(stats.std(ddof=1)))
+
+
+def quantile_difference(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, q: float) -> Difference:
+    """b's q-quantile minus a's, with a bootstrap standard error and a normal-approximation p-value."""
+    ea, eb = quantile_bootstrap(a, q), quantile_bootstrap(b, q)
+    if ea.value is None or eb.value is None or ea.se is None or eb.se is None:
+        return NO_DIFFERENCE
+    if ea.n > BOOTSTRAP_MAX_N or eb.n > BOOTSTRAP_MAX_N:
+        # Large samples: the interval width gives the standard error (z * se on each side).
+        z = _z(0.95)
+        sa = (float(ea.ci_high or 0) - float(ea.ci_low or 0)) / (2 * z)
+        sb = (float(eb.ci_high or 0) - float(eb.ci_low or 0)) / (2 * z)
+        se = math.hypot(sa, sb)
+    else:
+        se = math.hypot(ea.se, eb.se)
+    delta = eb.value - ea.value
+    if se == 0:
+        return Difference(delta, 0.0, 0.0, 1.0 if delta == 0 else 0.0)
+    stat = delta / se
+    return Difference(delta, se, stat, float(2 * ndtr(-abs(stat))))
+
+
+# -- many comparisons ----------------------------------------------------------------------------------------------
+def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
+    """Benjamini-Hochberg adjusted p-values (q-values), in input order; None stays None and is not counted."""
+    present = [(p, i) for i, p in enumerate(p_values) if p is not None]
+    m = len(present)
+    out: list[float | None] = [None] * len(p_values)
+    running = 1.0
+    for rank, (p, i) in reversed(list(enumerate(sorted(present), start=1))):
+        running = min(running, p * m / rank)
+        out[i] = running
+    return out

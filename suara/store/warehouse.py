@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-S, F, T, INT = "string", "float64", "timestamp", "int32"
+S, F, T, INT, B = "string", "float64", "timestamp", "int32", "boolean"
 
 # Fact tables. Every row carries workspace_id; instants are naive UTC. Survey answers are long: one row per answer.
 FACTS: dict[str, dict[str, str]] = {
@@ -76,6 +76,40 @@ FACTS: dict[str, dict[str, str]] = {
         "currency": S,
         "status": S,
         "ingested_at": T,
+    },
+    # Support tickets from a help desk: when opened, first answered, resolved; customer contacts until resolution.
+    "tickets": {
+        "workspace_id": S,
+        "ticket_id": S,
+        "customer_id": S,
+        "channel": S,
+        "touchpoint": S,
+        "subject": S,
+        "status": S,
+        "created_at": T,
+        "first_response_at": T,
+        "resolved_at": T,
+        "contacts": INT,
+        "reopened": B,
+        "csat": F,
+        "ingested_at": T,
+    },
+    # Text enrichments (language, sentiment, themes) of feedback and comments, appended after ingestion; the item's
+    # instant, customer and source are copied so metrics read one table.
+    "enrichments": {
+        "workspace_id": S,
+        "item_kind": S,
+        "item_id": S,
+        "customer_id": S,
+        "source": S,
+        "touchpoint": S,
+        "at": T,
+        "language": S,
+        "sentiment": INT,
+        "sentiment_score": F,
+        "themes": S,
+        "model": S,
+        "enriched_at": T,
     },
 }
 
@@ -193,3 +227,27 @@ class Warehouse:
             cur.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _load')
         finally:
             cur.unregister("_load")
+
+
+# -- event properties ----------------------------------------------------------------------------------------
+@ibis.udf.scalar.builtin(name="json_extract_string")
+def _duckdb_json(doc: str, path: str) -> str:  # type: ignore[empty-body]
+    """DuckDB's JSON field as text."""
+
+
+@ibis.udf.scalar.builtin(name="get_json_object")
+def _spark_json(doc: str, path: str) -> str:  # type: ignore[empty-body]
+    """Spark's JSON field as text."""
+
+
+def event_property(wh: Warehouse, properties: ir.StringValue, name: str) -> ir.StringValue:
+    """An event property as text (numbers and booleans as their JSON text; null when missing).
+
+    DuckDB and Spark have a native function; elsewhere Ibis' JSON access reads string values only.
+    """
+    engine, plain = wh.reader.name, name.isidentifier()
+    if engine == "duckdb":
+        return _duckdb_json(properties, "$." + name if plain else '$."' + name.replace('"', "") + '"')
+    if engine == "pyspark":
+        return _spark_json(properties, "$." + name if plain else "$['" + name.replace("'", "") + "']")
+    return properties.cast("json")[name].str

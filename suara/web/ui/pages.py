@@ -271,3 +271,97 @@ def overview(
     response = templates.TemplateResponse(request, "overview_content.html" if partial else "overview.html", ctx)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+# -- metrics explorer -------------------------------------------------------------------------------------------
+EXPLORER_PERIODS = {"day": "Day", "week": "Week", "month": "Month"}
+
+
+def explorer_context(
+    runtime: Runtime, workspace_id: str, metric: str, segment: str, by: str, period: Period, range_key: str
+) -> dict[str, Any]:
+    """One measure for one segment, by period (chart and table) or by a field (table), with its CSV link."""
+    from suara.errors import SuaraError
+    from suara.metrics import MEASURES
+    from suara.metrics.params import saved_segments
+    from suara.store.app import WorkspaceRepo
+
+    wh = runtime.warehouse
+    with runtime.app.session() as s:
+        segments = saved_segments(WorkspaceRepo(s, workspace_id))
+    metric = metric if metric in MEASURES else "nps"
+    segment = segment if segment in segments else ""
+    fields = available_fields(wh, workspace_id)
+    by = by if by in fields else ""
+    window = data_window(wh, workspace_id, RANGES[range_key])
+    spec = MetricSpec(
+        metric=metric,
+        by=[by] if by else [],
+        period=period,
+        start=window.start,
+        end=window.end,
+        segments=[segment] if segment else [],
+    )
+    result, error = None, None
+    try:
+        result = run_metric(wh, workspace_id, spec, segments)
+    except SuaraError as exc:
+        error = exc.detail
+    query = [("period", period)] + ([("segment", segment)] if segment else []) + ([("by", by)] if by else [])
+    if window.start:
+        query += [("start", window.start.isoformat()), ("end", window.end.isoformat() if window.end else "")]
+    groups: dict[str, list[Any]] = {}
+    for m in MEASURES.values():
+        groups.setdefault(m.group, []).append(m)
+    rows = []
+    if result is not None:
+        rows = sorted(
+            result.groups, key=lambda g: (g.key.get(by) is None, g.key.get(by) or "", g.key.get(PERIOD_KEY) or "")
+        )
+        rows = rows if by else list(reversed(result.series))
+    return {
+        "measure": MEASURES[metric],
+        "measure_groups": groups,
+        "metric": metric,
+        "segment": segment,
+        "segments": sorted(segments),
+        "by": by,
+        "fields": fields,
+        "period": period,
+        "periods": EXPLORER_PERIODS,
+        "range_key": range_key,
+        "ranges": RANGES,
+        "window": window,
+        "result": result,
+        "error": error,
+        "rows": rows,
+        "trend": _series(result) if result is not None else None,
+        "csv_url": f"/api/v1/metrics/{metric}?"
+        + "&".join(f"{k}={quote(v, safe='')}" for k, v in query + [("format", "csv")]),
+    }
+
+
+@router.get("/metrics", response_model=None)
+def metrics_explorer(
+    request: Request,
+    runtime: RuntimeDep,
+    metric: str = "nps",
+    segment: str = "",
+    by: str = "",
+    period: str = "week",
+    range_key: Annotated[str, Query(alias="range")] = "180",
+) -> Response:
+    """Pick a measure, segment and period: the chart with its interval band, the table, and a CSV export."""
+    principal = session_principal(request)
+    if principal is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
+    period_: Period = period if period in EXPLORER_PERIODS else "week"  # type: ignore[assignment]
+    ctx = explorer_context(
+        runtime, principal.workspace_id, metric, segment, by, period_, range_key if range_key in RANGES else "180"
+    )
+    ctx["principal"] = principal
+    partial = request.headers.get("hx-request") == "true" and not request.headers.get("hx-history-restore-request")
+    response = templates.TemplateResponse(request, "explorer_content.html" if partial else "explorer.html", ctx)
+    response.headers["Vary"] = "HX-Request"
+    return response

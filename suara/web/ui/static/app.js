@@ -40,17 +40,19 @@
     function show(u) {
       if (!readout || !d.x.length) return;
       var i = u.cursor.idx == null ? d.x.length - 1 : u.cursor.idx;
-      readout.innerHTML = "<strong>" + periodLabel(u.data[0][i], period) + "</strong> · NPS <strong>" + fmt(d.value[i]) +
+      readout.innerHTML = "<strong>" + periodLabel(u.data[0][i], period) + "</strong> · " + name + " <strong>" + fmt(d.value[i]) +
         "</strong> (95% interval " + fmt(d.lo[i]) + " to " + fmt(d.hi[i]) + ") · n = <strong>" + d.n[i] + "</strong>";
     }
-    var ax = axes("NPS", period);
+    var name = el.dataset.label || "NPS";
+    var ax = axes(name, period);
     ax.push(Object.assign({}, AXIS, { scale: "n", side: 1, label: "answers", size: 52, grid: { show: false } }));
     return new uPlot({
       width: el.clientWidth, height: HEIGHT, tzDate: tzDate, legend: { show: false },
       cursor: { points: { size: 8 } },
       // The answer bars use the bottom third of the chart so they never hide the NPS line.
       scales: {
-        y: { range: function (u, min, max) { var span = Math.max(max - min, 10); return [min - span * 0.45, max + span * 0.1]; } },
+        y: { range: function (u, min, max) {
+          var span = Math.max(max - min, Math.abs(max) * 0.1, 1e-9); return [min - span * 0.45, max + span * 0.1]; } },
         n: { range: function (u, min, max) { return [0, Math.max(1, max) * 3.5]; } },
       },
       series: [
@@ -59,7 +61,7 @@
           paths: uPlot.paths.bars({ size: [0.55, 36] }) },
         { label: "95% low", stroke: "rgba(52,81,178,0.25)", width: 1, points: { show: false } },
         { label: "95% high", stroke: "rgba(52,81,178,0.25)", width: 1, points: { show: false } },
-        { label: "NPS", stroke: ACCENT, width: 2.25, points: { size: 5, fill: ACCENT } },
+        { label: name, stroke: ACCENT, width: 2.25, points: { size: 5, fill: ACCENT } },
       ],
       bands: [{ series: [3, 2], fill: "rgba(52,81,178,0.14)" }],
       axes: ax,
