@@ -13,8 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from suara.cli_alerts import alerts_app
+from suara.cli_journeys import _spec as _validated
 from suara.cli_journeys import import_events, journeys_app
 from suara.cli_models import models_app
+from suara.cli_notify import notify_app
+from suara.cli_surveys import surveys_app
 from suara.cli_text import text_app
 from suara.errors import SuaraError
 from suara.settings import Settings, load_settings
@@ -31,6 +35,9 @@ app.add_typer(workspace_app, name="workspace")
 app.add_typer(models_app, name="models")
 app.add_typer(journeys_app, name="journeys")
 app.add_typer(text_app, name="text")
+app.add_typer(surveys_app, name="surveys")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(notify_app)  # the `outbox` and `digest` groups
 import_app.command("events")(import_events)
 
 out = Console()
@@ -164,25 +171,64 @@ def import_responses_cmd(
 
 
 # -- metrics ------------------------------------------------------------------------------------------------------
+class MetricFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
 @app.command()
 def metrics(
-    metric: Annotated[str, typer.Argument(help="nps, csat, csat_mean or ces.")],
+    metric: Annotated[
+        str, typer.Argument(help="A measure: nps, csat, churn_rate, conversion_rate... (`--list`).")
+    ] = "",
     by: Annotated[list[str] | None, typer.Option("--by", help="Break down by this field; repeat for several.")] = None,
     period: Annotated[str | None, typer.Option(help="day, week or month.")] = None,
+    start: Annotated[str | None, typer.Option(help="From this instant (ISO 8601, UTC).")] = None,
+    end: Annotated[str | None, typer.Option(help="Until this instant (exclusive).")] = None,
     filter: Annotated[list[str] | None, typer.Option("--filter", help="field:value; repeat for several.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="json or table.")] = Format.table,
+    segment: Annotated[list[str] | None, typer.Option("--segment", help="Saved segment; repeat to compare.")] = None,
+    option: Annotated[list[str] | None, typer.Option("--option", help="Measure option key=value.")] = None,
+    rake: Annotated[list[str] | None, typer.Option("--rake", help="Population share trait:value=share.")] = None,
+    fmt: Annotated[MetricFormat, typer.Option("--format", help="table, json or csv.")] = MetricFormat.table,
+    list_: Annotated[bool, typer.Option("--list", help="List the measures and their options.")] = False,
 ) -> None:
-    """A measure with n, 95% interval and change against the previous period."""
-    from suara.metrics import MetricSpec, run_metric
-    from suara.web.api.metrics import parse_filters
+    """A measure with n, 95% interval, change against the previous period and each group against the rest."""
+    from suara.metrics import MEASURES, MetricSpec, run_metric
+    from suara.metrics.params import parse_filters, parse_options, parse_rake, result_csv, saved_segments
+    from suara.store.app import WorkspaceRepo
 
-    spec = MetricSpec(metric=metric, by=by or [], period=period, filters=parse_filters(filter or []))  # type: ignore[arg-type]
-    with _runtime() as rt:
-        result = run_metric(rt.warehouse, _workspace_id(rt), spec)
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
+    if list_ or not metric:
+        table = Table("measure", "group", "unit", "definition", "options")
+        for m in MEASURES.values():
+            table.add_row(
+                m.name, m.group, m.unit, m.definition, ", ".join(f"{k}={o.default}" for k, o in m.options.items())
+            )
+        out.print(table)
         return
-    _print_metric(result)
+    spec = _validated(
+        MetricSpec,
+        metric=metric,
+        by=by or [],
+        period=period,
+        start=start,
+        end=end,
+        filters=parse_filters(filter or []),
+        segments=segment or [],
+        options=parse_options(option or []),
+        rake=parse_rake(rake or []),
+    )
+    with _runtime() as rt:
+        ws = _workspace_id(rt)
+        with rt.app.session() as s:
+            segments = saved_segments(WorkspaceRepo(s, ws))
+        result = run_metric(rt.warehouse, ws, spec, segments)
+    if fmt is MetricFormat.json:
+        sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
+    elif fmt is MetricFormat.csv:
+        sys.stdout.write(result_csv(result))
+    else:
+        _print_metric(result)
 
 
 def _print_metric(result: Any) -> None:

@@ -1144,6 +1144,35 @@ def _orders_table(workspace_id: str, orders: _Orders, cust: _Customers) -> pa.Ta
     })
 
 
+def _tickets_table(rng: np.random.Generator, workspace_id: str, clock: _Clock, orders: _Orders,
+                   cust: _Customers) -> pa.Table:
+    """The help desk's view of the support tickets: first answer within hours, longer cases need more contacts."""
+    rows = np.flatnonzero((orders.topic >= 0) & (orders.opened < clock.stop))
+    n = len(rows)
+    opened, closed = orders.opened[rows], orders.closed[rows]
+    hours = orders.resolution_h[rows]
+    first = opened + (np.minimum(rng.lognormal(np.log(1.5), 0.9, n), hours * 0.8) * HOUR).astype(np.int64)
+    resolved = closed < clock.stop
+    contacts = 1 + rng.poisson(np.minimum(hours, 200) / 18)
+    reopened = rng.random(n) < 0.04 + 0.08 * (contacts > 2)
+    return to_arrow("tickets", {
+        "workspace_id": np.full(n, workspace_id, dtype=object),
+        "ticket_id": orders.ticket_ids[rows],
+        "customer_id": cust.ids[orders.cust[rows]],
+        "channel": np.where(rng.random(n) < 0.6, "chat", "email").astype(object),
+        "touchpoint": np.array(["delivery", "delivery", "checkout", "account"], dtype=object)[orders.topic[rows] % 4],
+        "subject": np.array(TOPICS, dtype=object)[orders.topic[rows]],
+        "status": np.where(resolved, "resolved", "open").astype(object),
+        "created_at": _ts(opened),
+        "first_response_at": pa.array(_ts(first), mask=first >= clock.stop),
+        "resolved_at": pa.array(_ts(closed), mask=~resolved),
+        "contacts": contacts.astype(np.int32),
+        "reopened": reopened,
+        "csat": pa.nulls(n, pa.float64()),
+        "ingested_at": _ts(opened),
+    })
+
+
 # -- the entry point -----------------------------------------------------------------------------------------------
 def generate(workspace_id: str, *, seed: int = 7, customers: int = 5000, days: int = 365,
              end: dt.date = DEFAULT_END) -> dict[str, pa.Table]:
@@ -1166,4 +1195,6 @@ def generate(workspace_id: str, *, seed: int = 7, customers: int = 5000, days: i
         "events": events,
         **surveys,
         "feedback": _feedback(rng, workspace_id, clock, cust, orders),
+        # A generator of its own, so adding tickets leaves every other table as it was.
+        "tickets": _tickets_table(np.random.default_rng(seed + 101), workspace_id, clock, orders, cust),
     }

@@ -49,6 +49,18 @@ class DemoInfo:
     counts: dict[str, int]
 
 
+# Saved segments the metrics explorer offers: behavioural and by trait.
+DEMO_SEGMENTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "loyal buyers": ("Three or more orders in the last 90 days.", {"all": [{"orders": {"min": 3, "within_days": 90}}]}),
+    "new customers": ("First order in the last 30 days.", {"all": [{"first_order_within_days": 30}]}),
+    "premium plan": ("Customers on the premium plan.", {"all": [{"trait": "plan", "in": ["premium"]}]}),
+    "southeast asia": (
+        "Customers in Indonesia, Malaysia or Singapore.",
+        {"all": [{"trait": "country", "in": ["ID", "MY", "SG"]}]},
+    ),
+}
+
+
 def build_demo(rt: Runtime, *, customers: int = 5000, seed: int = 7, progress: Any = None) -> DemoInfo:
     """Create (or rebuild) the demo workspace; deterministic for a given seed."""
     from suara.demo import generate
@@ -63,6 +75,8 @@ def build_demo(rt: Runtime, *, customers: int = 5000, seed: int = 7, progress: A
         for key, (name, questions) in SURVEYS.items():
             if repo.survey(key) is None:
                 repo.save_survey(key, name, {"questions": questions, "locales": ["en", "id", "ms", "ru"]})
+        for name, (description, definition) in DEMO_SEGMENTS.items():
+            repo.save_segment(name, definition, description)
         _, api_key = repo.create_api_key("demo")
         workspace_id = ws.id
 
@@ -75,7 +89,7 @@ def build_demo(rt: Runtime, *, customers: int = 5000, seed: int = 7, progress: A
     counts = {}
     cur.execute("BEGIN TRANSACTION")
     try:
-        for name in tables:  # a rebuild replaces the workspace's facts in one transaction
+        for name in [*tables, "enrichments"]:  # a rebuild replaces the workspace's facts in one transaction
             cur.execute(f'DELETE FROM "{name}" WHERE workspace_id = ?', [workspace_id])
         for name, data in tables.items():
             rt.warehouse.load(name, data, cursor=cur)
@@ -86,4 +100,12 @@ def build_demo(rt: Runtime, *, customers: int = 5000, seed: int = 7, progress: A
     except BaseException:
         cur.execute("ROLLBACK")
         raise
+    from suara.text.enrich import enrich
+
+    task = progress.add_task("reading the comments (language, sentiment)", total=None) if progress else None
+    counts["enrichments"] = enrich(
+        rt.warehouse,
+        workspace_id,
+        progress=(lambda d, t: progress.update(task, completed=d, total=t)) if progress else None,
+    )
     return DemoInfo(DEMO_SLUG, workspace_id, api_key, counts)

@@ -129,3 +129,12 @@ def pydantic_errors(exc: Any, prefix: tuple[str | int, ...] = ()) -> list[dict[s
             }
         )
     return out
+
+
+class NotReplayable(SuaraError):
+    code = "not_replayable"
+    status = 409
+    title = "Not a dead letter"
+
+
+ALL_ERRORS += (NotReplayable,)

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port `suara serve` listens on.")
     max_batch_items: int = Field(1000, description="Largest batch the ingestion API accepts in one request.")
     writer_max_rows: int = Field(20_000, description="Most rows the warehouse writer commits in one group commit.")
+    smtp_host: str | None = Field(None, description="SMTP server that sends email; unset: email waits in the outbox.")
+    smtp_port: int = Field(25, description="Port of the SMTP server (587 with STARTTLS, usually).")
+    smtp_user: str | None = Field(None, description="User name for SMTP login; unset: no login.")
+    smtp_password: str | None = Field(None, description="Password for SMTP login.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before login.")
+    mail_from: str = Field("suara@localhost", description="From address of the email suara sends.")
 
     def resolved_app_url(self) -> str:
         return self.app_database_url or f"sqlite:///{(self.data_dir / 'app.db').resolve()}"

@@ -14,7 +14,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from suara.collect.writer import Unit, WriteBatch, Writer, WriteResult
-from suara.domain.records import EventIn, FeedbackIn, OrderIn, ResponseIn
+from suara.domain.records import EventIn, FeedbackIn, OrderIn, ResponseIn, TicketIn
 from suara.errors import PayloadTooLarge, ValidationFailed, pydantic_errors
 
 M = TypeVar("M", bound=BaseModel)
@@ -157,6 +157,15 @@ def order_units(items: Sequence[OrderIn], workspace_id: str, idempotency_key: st
     ]
 
 
+def ticket_units(items: Sequence[TicketIn], workspace_id: str, idempotency_key: str | None = None) -> list[Unit]:
+    """A ticket's id is its help desk's: importing the same export twice counts each ticket once."""
+    now = _now()
+    return [
+        Unit(key=t.ticket_id, rows={"tickets": [{**t.model_dump(), "workspace_id": workspace_id, "ingested_at": now}]})
+        for t in items
+    ]
+
+
 def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -172,6 +181,7 @@ KINDS: dict[str, tuple[type[BaseModel], Callable[..., list[Unit]]]] = {
     "events": (EventIn, event_units),
     "feedback": (FeedbackIn, feedback_units),
     "orders": (OrderIn, order_units),
+    "tickets": (TicketIn, ticket_units),
 }
 
 

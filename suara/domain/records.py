@@ -118,6 +118,35 @@ class FeedbackIn(_Record):
     _normalise = field_validator("created_at")(lambda cls, v: as_utc_naive(v))
 
 
+class TicketIn(_Record):
+    """A support ticket from a help desk: when it was opened, first answered and resolved, and how many contacts."""
+
+    ticket_id: Id
+    customer_id: Id | None = None
+    channel: Annotated[str, Field(max_length=50)] | None = None
+    touchpoint: Annotated[str, Field(max_length=100)] | None = None
+    subject: Annotated[str, Field(max_length=500)] | None = None
+    status: Annotated[str, Field(max_length=30)] = "open"
+    created_at: datetime
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    contacts: int | None = Field(None, ge=1, le=10_000, description="Customer contacts until resolution.")
+    reopened: bool = False
+    csat: float | None = Field(None, ge=1, le=5, description="Satisfaction rating after resolution, 1-5.")
+
+    _normalise = field_validator("created_at", "first_response_at", "resolved_at")(
+        lambda cls, v: None if v is None else as_utc_naive(v)
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> TicketIn:
+        for name in ("first_response_at", "resolved_at"):
+            value = getattr(self, name)
+            if value is not None and value < self.created_at:
+                raise ValueError(f"{name} is before created_at")
+        return self
+
+
 class OrderIn(_Record):
     """A purchase: amount in `currency` units (not cents)."""
 

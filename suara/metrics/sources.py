@@ -100,6 +100,8 @@ def sentiments(ctx: Context) -> ir.Table:
 def _paid_orders(ctx: Context) -> ir.Table:
     o = ctx.table("orders")
     o = o.filter(~o.status.isin(["cancelled", "refunded", "failed"]))
+    if currency := ctx.options.get("currency"):
+        o = o.filter(o.currency == str(currency).upper())
     return ctx.in_range(o.mutate(at=o.ordered_at))
 
 
@@ -193,11 +195,9 @@ def _numeric_property(ctx: Context, t: ir.Table, name: str) -> ir.FloatingValue:
 
 
 def page_loads(ctx: Context) -> ir.Table:
-    """Page or screen load times in milliseconds from the `property` of page views and the `event` events."""
+    """Load times in milliseconds: the `property` of any page view or event that carries it."""
     ev = _events(ctx)
-    prop, event = str(ctx.options["property"]), str(ctx.options.get("event") or "")
-    ev = ev.filter((ev.type == "page") | (ev.event == event)) if event else ev.filter(ev.type == "page")
-    ev = ev.mutate(x=_numeric_property(ctx, ev, prop))
+    ev = ev.mutate(x=_numeric_property(ctx, ev, str(ctx.options["property"])))
     return ev.filter(ev.x.notnull()).select("customer_id", "at", "x")
 
 

@@ -14,11 +14,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from suara import __version__
-from suara.domain.records import EventIn, FeedbackIn, OrderIn, ResponseIn
+from suara.domain.records import EventIn, FeedbackIn, OrderIn, ResponseIn, TicketIn
 from suara.runtime import Runtime
 from suara.settings import Settings
 from suara.web import problems
-from suara.web.api import events, feedback, metrics, orders, responses, surveys
+from suara.web.api import alerts, events, feedback, metrics, orders, outbox, responses, segments, surveys, tickets
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -55,13 +55,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     problems.install(app)
 
     api = APIRouter(prefix="/api/v1", responses=problems.RESPONSES)
-    for module in (responses, events, feedback, orders, metrics, surveys):
+    for module in (responses, events, feedback, orders, metrics, segments, surveys, tickets):
         api.include_router(module.router)
+    api.include_router(outbox.router)
+    api.include_router(alerts.router)
     app.include_router(api)
 
-    from suara.web.ui import pages
+    from suara.web.ui import hosted, pages
 
     app.include_router(pages.router)
+    app.include_router(hosted.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         SessionMiddleware,
@@ -80,7 +83,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in (ResponseIn, EventIn, FeedbackIn, OrderIn):
+    for model in (ResponseIn, EventIn, FeedbackIn, OrderIn, TicketIn):
         js = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
         components.update(js.pop("$defs", {}))
         components[model.__name__] = js

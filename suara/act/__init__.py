@@ -1,0 +1,1 @@
+"""Act: alerts and anomaly detection, cases, notifications and triggers."""
