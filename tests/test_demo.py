@@ -30,9 +30,11 @@ def nps(demo: dict[str, pa.Table]) -> pd.DataFrame:
     events = demo["events"].to_pandas()
     delivered = pd.DataFrame([json.loads(p) for p in events.loc[events.event == "order_delivered", "properties"]])
     scores = answers.loc[answers.kind == "nps", ["response_id", "number"]]
-    out = (scores.merge(responses[["response_id", "submitted_at"]], on="response_id")
-           .merge(fields.reset_index(), on="response_id")
-           .merge(delivered[["order_id", "late_days"]], on="order_id", how="left"))
+    out = (
+        scores.merge(responses[["response_id", "submitted_at"]], on="response_id")
+        .merge(fields.reset_index(), on="response_id")
+        .merge(delivered[["order_id", "late_days"]], on="order_id", how="left")
+    )
     assert len(out) == len(scores) and out.late_days.notna().all()
     return out
 

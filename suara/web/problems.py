@@ -49,9 +49,16 @@ _PROBLEM_CONTENT = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}
 # Documented on every API operation, so clients and schema checks know the error shape.
 RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text, "content": _PROBLEM_CONTENT}
-    for status, text in [(400, "Unreadable request"), (401, "No or unknown API key"), (403, "Role not allowed"),
-                         (404, "Not found"), (405, "Method not allowed"), (413, "Batch too large"),
-                         (422, "Invalid input"), (500, "Internal error")]
+    for status, text in [
+        (400, "Unreadable request"),
+        (401, "No or unknown API key"),
+        (403, "Role not allowed"),
+        (404, "Not found"),
+        (405, "Method not allowed"),
+        (413, "Batch too large"),
+        (422, "Invalid input"),
+        (500, "Internal error"),
+    ]
 }
 
 
@@ -94,9 +101,15 @@ def install(app: FastAPI) -> None:
         # A spec built from query parameters broke a rule (too many breakdowns, a bad range): the caller's input.
         errors = pydantic_errors(exc, prefix=("query",))
         first = errors[0]
-        body = {"type": "https://suara.dev/errors/validation_failed", "title": "Invalid input", "status": 422,
-                "detail": f"{first['pointer']}: {first['message']}", "code": "validation_failed",
-                "instance": request.url.path, "errors": errors}
+        body = {
+            "type": "https://suara.dev/errors/validation_failed",
+            "title": "Invalid input",
+            "status": 422,
+            "detail": f"{first['pointer']}: {first['message']}",
+            "code": "validation_failed",
+            "instance": request.url.path,
+            "errors": errors,
+        }
         return problem_response(body)
 
     @app.exception_handler(StarletteHTTPException)

@@ -66,6 +66,10 @@ def test_alerts_are_checked_listed_and_acknowledged(client: TestClient, acme: Te
     assert [a["id"] for a in client.get("/api/v1/alerts?status=acknowledged", headers=acme.headers).json()] == [first]
     other = client.post(f"/api/v1/alerts/{first}/ack", headers=globex.headers)
     assert other.status_code == 404 and other.headers["content-type"] == PROBLEM
+    # Checking again over the same facts raises nothing new: a check is idempotent.
+    again = client.post("/api/v1/alerts/check", headers=acme.headers)
+    assert again.status_code == 200 and again.json() == []
+    assert len(client.get("/api/v1/alerts", headers=acme.headers).json()) == 2
     bad_status = client.get("/api/v1/alerts?status=sleeping", headers=acme.headers)
     assert bad_status.status_code == 422 and bad_status.headers["content-type"] == PROBLEM
 

@@ -30,7 +30,7 @@ def test_explorer_picks_measure_breakdown_and_exports(site: Site, browser: Brows
     expect(page.locator("#explorer-table tbody tr")).to_have_count(2 * 10)  # two segments, ten weeks
     with page.expect_download() as download:
         page.click("#csv-export")
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = download.value.path().read_text(encoding="utf-8")
     assert text.splitlines()[0].startswith("metric,segment,period,value")
     assert len(text.splitlines()) == 1 + 2 * 10
     context.close()

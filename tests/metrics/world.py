@@ -64,8 +64,8 @@ def build(seed: int = 5) -> World:
                         "traits": {"subscription_status": "cancelled"},
                     }
                 )
-    # Survey answers: every kind, a few per customer, with a later drift for half the customers.
-    for k in range(420):
+    # Survey answers: every kind, a few per customer.
+    for _ in range(420):
         c = rng.choice(customers)
         at = T0 + timedelta(days=rng.randrange(DAYS), hours=rng.randrange(24))
         answers = {
@@ -111,7 +111,8 @@ def build(seed: int = 5) -> World:
         c = rng.choice(customers[:40])
         at = T0 + timedelta(days=rng.randrange(DAYS), hours=rng.randrange(24))
         status = "refunded" if n % 17 == 0 else "completed"
-        world.orders.append({"order_id": f"o{n}", "customer_id": c, "ordered_at": at, "amount": float(rng.randint(5, 200)),
+        amount = float(rng.randint(5, 200))
+        world.orders.append({"order_id": f"o{n}", "customer_id": c, "ordered_at": at, "amount": amount,
                              "status": status})  # fmt: skip
     for n in range(90):
         at = T0 + timedelta(days=rng.randrange(DAYS))

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 
 from suara.store.app import (
     AppStore,
-    Base,
     Role,
     WorkspaceRepo,
     create_workspace,
@@ -46,9 +45,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppStore]:
     else:
         need_service(_pg_reachable(), "PostgreSQL (set SUARA_TEST_POSTGRES_URL)")
         s = AppStore(str(PG_URL))
-        with s.engine.begin() as conn:  # a clean schema for every test
-            Base.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        with s.engine.begin() as conn:  # a clean schema for every test, whichever feature tables exist
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
     s.migrate()
     yield s
     s.dispose()

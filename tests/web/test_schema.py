@@ -28,8 +28,13 @@ def test_api_conforms_to_its_schema(case: Any) -> None:
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         assert response.headers["content-type"][0].startswith("application/problem+json")
-    case.validate_response(response, excluded_checks=[schemathesis.checks.negative_data_rejection,
-                                                      schemathesis.checks.positive_data_acceptance,
-                                                      schemathesis.checks.missing_required_header,
-                                                      schemathesis.checks.unsupported_method,
-                                                      schemathesis.checks.ignored_auth])
+    case.validate_response(
+        response,
+        excluded_checks=[
+            schemathesis.checks.negative_data_rejection,
+            schemathesis.checks.positive_data_acceptance,
+            schemathesis.checks.missing_required_header,
+            schemathesis.checks.unsupported_method,
+            schemathesis.checks.ignored_auth,
+        ],
+    )
