@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from _common import interleaved, machine, median, table, write_section
 
 from suara.metrics import MEASURES, MetricSpec, run_metric
-from suara.metrics.measures import Measure
+from suara.metrics.measures import Estimator
 from suara.store.warehouse import Warehouse, arrow_schema
 
 WS = "ws_bench"
@@ -35,7 +35,7 @@ KINDS = {
     "ces": (0.25, range(1, 8), [3, 4, 8, 15, 25, 25, 20]),
 }
 AGGS = {
-    "nps": "count(a.number) AS n, count_if(a.number >= 9) AS promoters, count_if(a.number <= 6) AS detractors",
+    "nps": "count(a.number) AS n, count_if(a.number >= 9) AS positive, count_if(a.number <= 6) AS negative",
     "csat": "count(a.number) AS n, count_if(a.number >= 4) AS hits",
     "ces": "count(a.number) AS n, sum(a.number) AS total, sum(a.number * a.number) AS total_sq",
 }
@@ -99,19 +99,19 @@ def generate(wh: Warehouse, n: int, customers: int = 200_000, seed: int = 7) -> 
     wh.cursor().execute("CHECKPOINT")
 
 
-def finish(measure: Measure, df: pd.DataFrame, segment: str = "segment") -> Counts:
+def finish(measure: Estimator, df: pd.DataFrame, segment: str = "segment") -> Counts:
     """The interval and change maths suara does, per (segment, week) and per week; returns n per group."""
     df = df.fillna({c: 0 for c in df.columns if c not in (segment, "period")})
     rows = {(None if pd.isna(r[segment]) else r[segment], r["period"]): r for r in df.to_dict("records")}
     for (seg, period), r in rows.items():
-        measure.estimate(r)
+        measure.estimate(r, 0.95)
         prev = rows.get((seg, period - timedelta(weeks=1)))
         if prev is not None:
             measure.difference(prev, r)
     weekly = df.drop(columns=segment).groupby("period").sum().sort_index().to_dict("index")
     previous = None
     for r in weekly.values():
-        measure.estimate(r)
+        measure.estimate(r, 0.95)
         if previous is not None:
             measure.difference(previous, r)
         previous = r
@@ -125,9 +125,9 @@ def by_suara(wh: Warehouse, metric: str) -> Counts:
 
 def by_sql(con: Any, metric: str, clock: list[float] | None = None) -> Counts:
     """The hand-written query, then the same maths; `clock` collects the seconds of the query alone."""
-    measure = MEASURES[metric]
+    measure = MEASURES[metric].estimator
     t0 = time.perf_counter()
-    df = con.execute(HAND_SQL.format(aggs=AGGS[metric]), {"ws": WS, "kind": measure.question_kind}).df()
+    df = con.execute(HAND_SQL.format(aggs=AGGS[metric]), {"ws": WS, "kind": metric}).df()
     if clock is not None:
         clock.append(time.perf_counter() - t0)
     df["period"] = pd.to_datetime(df["period"]).dt.date
@@ -135,9 +135,9 @@ def by_sql(con: Any, metric: str, clock: list[float] | None = None) -> Counts:
 
 
 def by_pandas(frames: dict[str, pd.DataFrame], metric: str) -> Counts:
-    measure = MEASURES[metric]
+    measure = MEASURES[metric].estimator
     ans, resp, ident = frames["answers"], frames["responses"], frames["identities"]
-    ans = ans[(ans.workspace_id == WS) & (ans.kind == measure.question_kind) & ans.number.notna()]
+    ans = ans[(ans.workspace_id == WS) & (ans.kind == metric) & ans.number.notna()]
     resp = resp[resp.workspace_id == WS]
     seg = ident[(ident.workspace_id == WS) & (ident.trait == "segment")].sort_values("observed_at")
     seg = seg.drop_duplicates("customer_id", keep="last")[["customer_id", "value"]].rename(columns={"value": "segment"})
@@ -146,7 +146,7 @@ def by_pandas(frames: dict[str, pd.DataFrame], metric: str) -> Counts:
     day = t.submitted_at.dt.normalize()
     t["period"] = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.date
     x = t.number
-    stats = {"nps": {"promoters": x >= 9, "detractors": x <= 6}, "csat": {"hits": x >= 4}}
+    stats = {"nps": {"positive": x >= 9, "negative": x <= 6}, "csat": {"hits": x >= 4}}
     cols = stats.get(metric, {"total": x, "total_sq": x * x})
     t = t.assign(n=x.notna(), **cols)[["segment", "period", "n", *cols]]
     return finish(measure, t.groupby(["segment", "period"], dropna=False).sum().reset_index())

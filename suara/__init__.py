@@ -26,12 +26,14 @@ def open(data_dir: str | Path = "data", **settings: Any) -> Any:  # noqa: A001
 def metric(runtime: Any, workspace: str, name: str, **spec: Any) -> Any:
     """Run a metric for a workspace (given by slug or id): `metric(rt, "acme", "nps", by=["segment"])`."""
     from suara.metrics import MetricSpec, run_metric
-    from suara.store.app import workspace_by_slug
+    from suara.metrics.params import saved_segments
+    from suara.store.app import WorkspaceRepo, workspace_by_slug
 
     with runtime.app.session() as s:
         ws = workspace_by_slug(s, workspace)
         workspace_id = ws.id if ws is not None else workspace
-    return run_metric(runtime.warehouse, workspace_id, MetricSpec(metric=name, **spec))
+        segments = saved_segments(WorkspaceRepo(s, workspace_id))
+    return run_metric(runtime.warehouse, workspace_id, MetricSpec(metric=name, **spec), segments)
 
 
 __all__ = ["__version__", "metric", "open"]

@@ -256,6 +256,18 @@ def _print_metric(result: Any) -> None:
     out.print(table)
 
 
+@text_app.command("enrich")
+def text_enrich() -> None:
+    """Language, sentiment and aspects of feedback and comments not enriched yet (the sentiment index reads them)."""
+    from suara.text.enrich import enrich
+
+    with _runtime() as rt, _progress() as progress:
+        task = progress.add_task("reading comments and feedback", total=None)
+        ws = _workspace_id(rt)
+        done = enrich(rt.warehouse, ws, progress=lambda d, t: progress.update(task, completed=d, total=t))
+    out.print(f"enriched {done} items")
+
+
 # -- workspaces ---------------------------------------------------------------------------------------------------
 @workspace_app.command("create")
 def workspace_create(slug: str, name: Annotated[str | None, typer.Option(help="Display name.")] = None) -> None:

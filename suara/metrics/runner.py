@@ -69,9 +69,9 @@ def run_metric(
     series: list[GroupResult] = []
     change = None
     if by or spec.period:
-        groups = _groups(measure, df, by, spec, stats_of)
+        groups = _groups(measure, df, by, spec, stats_of, fill)
     if spec.period:
-        series = _groups(measure, df, [], spec, stats_of)
+        series = _groups(measure, df, [], spec, stats_of, fill)
         change = series[-1].change if series else None
     return MetricResult(
         metric=measure.name,
@@ -174,21 +174,38 @@ def _in_segments(
     return parts[0] if len(parts) == 1 else ibis.union(*parts)
 
 
-def _groups(measure: Measure, df: pd.DataFrame, by: list[str], spec: MetricSpec, stats_of: Any) -> list[GroupResult]:
+def _groups(
+    measure: Measure, df: pd.DataFrame, by: list[str], spec: MetricSpec, stats_of: Any, columns: list[str]
+) -> list[GroupResult]:
     keys = [*by, PERIOD_KEY] if spec.period else list(by)
     if not len(df):
         return []
     frame = df.assign(**{k: df[k].astype(object).where(df[k].notna(), None) for k in by})
     grouped = {_tuple(k): rows for k, rows in frame.groupby(keys, dropna=False, sort=False)} if keys else {(): frame}
     order = sorted(grouped, key=lambda k: tuple((v is None, "" if v is None else v) for v in k))
-    stats = {k: stats_of(grouped[k]) for k in order}
+    if measure.estimator.additive and not spec.rake and keys:
+        # One vectorised sum per group instead of a pandas call per group: results are identical.
+        sums = frame.groupby(keys, dropna=False, sort=False)[columns].sum()
+        summed = {_tuple(k): row for k, row in sums.to_dict("index").items()}
+        stats = {k: summed[k] for k in order}
+    else:
+        stats = {k: stats_of(grouped[k]) for k in order}
     est, level = measure.estimator, spec.level
     vs_rest: dict[tuple[Any, ...], Any] = {}
     if by:
+        # Additive statistics of the rest are the period's total minus the group's; otherwise combine the other rows.
+        subtract = est.additive and not spec.rake
+        totals: dict[Any, Mapping[str, Any]] = {}
         for k in order:
-            same_period = frame[frame[PERIOD_KEY] == k[-1]] if spec.period else frame
-            rest = same_period.drop(index=grouped[k].index)
-            vs_rest[k] = (est.difference(stats_of(rest), stats[k]), est.estimate(stats_of(rest), level).value)
+            period = k[-1] if spec.period else None
+            if subtract:
+                if period not in totals:
+                    totals[period] = stats_of(frame[frame[PERIOD_KEY] == period] if spec.period else frame)
+                rest = {c: totals[period][c] - v for c, v in stats[k].items()}
+            else:
+                same_period = frame[frame[PERIOD_KEY] == period] if spec.period else frame
+                rest = stats_of(same_period.drop(index=grouped[k].index))
+            vs_rest[k] = (est.difference(rest, stats[k]), est.estimate(rest, level).value)
     q_values = dict(zip(vs_rest, benjamini_hochberg([d.p_value for d, _ in vs_rest.values()]), strict=True))
     out = []
     for k in order:
