@@ -198,8 +198,8 @@ def digest_send(
 ) -> None:
     """Queue the department's weekly digest (NPS, CSAT, CES against last week, with a chart) to each recipient."""
     from suara.cli import _runtime, _workspace_id
+    from suara.metrics.params import parse_filters
     from suara.notify.digest import build_digest, last_full_week, send_digest
-    from suara.web.api.metrics import parse_filters
 
     day = week.date() if week else None
     week_start = day - timedelta(days=day.weekday()) if day else last_full_week(date.today())

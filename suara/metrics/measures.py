@@ -161,7 +161,6 @@ class Measure:
     frame: src.Frame
     estimator: Estimator
     options: dict[str, Option] = field(default_factory=dict)
-    needs_period: bool = False
 
     def resolve_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Given options cast to their kinds over the defaults; an unknown option is an error."""

@@ -5,7 +5,6 @@ Tests compute the expected answers from the raw records in plain Python, indepen
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -144,10 +143,6 @@ def _table(name: str, rows: list[dict[str, Any]], **extra: Any) -> pa.Table:
 
     full = [{c: None for c in FACTS[name]} | {"workspace_id": WS} | extra | r for r in rows]
     return to_arrow(name, full)
-
-
-def props_json(ev: dict[str, Any]) -> str:
-    return json.dumps(ev["props"])
 
 
 WORLD = build()

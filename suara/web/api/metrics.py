@@ -16,8 +16,6 @@ from suara.metrics.spec import Period
 from suara.store.app import WorkspaceRepo
 from suara.web.deps import CurrentPrincipal, RuntimeDep
 
-__all__ = ["parse_filters", "router"]
-
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 
 
