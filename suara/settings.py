@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(None, description="Password for SMTP login.")
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before login.")
     mail_from: str = Field("suara@localhost", description="From address of the email suara sends.")
+    background_interval_s: float = Field(
+        2.0,
+        description="Seconds between passes of the served app's background work (outbox, enrichment, rules); 0: off.",
+    )
 
     def resolved_app_url(self) -> str:
         return self.app_database_url or f"sqlite:///{(self.data_dir / 'app.db').resolve()}"

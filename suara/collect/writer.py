@@ -7,12 +7,13 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from suara.store.warehouse import Warehouse, to_arrow
+from suara.store.warehouse import FACTS, Warehouse, to_arrow
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class Writer:
         self._thread = threading.Thread(target=self._run, name="suara-writer", daemon=True)
         self._started = False
         self._lock = threading.Lock()
+        self._last_stamp = datetime.min
 
     def start(self) -> Writer:
         with self._lock:
@@ -102,14 +104,20 @@ class Writer:
             if stop:
                 return
 
+    def _stamp(self) -> datetime:
+        """The commit's `ingested_at`: strictly increasing in commit order, so a feed cursor never skips a commit."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        self._last_stamp = max(now, self._last_stamp + timedelta(microseconds=1))
+        return self._last_stamp
+
     def _commit_group(self, cur: Any, group: list[WriteBatch]) -> None:
         try:
-            results = _commit(cur, group)
+            results = _commit(cur, group, self._stamp())
         except Exception:  # one bad batch must not fail the others: retry each on its own
             log.exception("group commit failed; retrying batches one by one")
             for batch in group:
                 try:
-                    (result,) = _commit(cur, [batch])
+                    (result,) = _commit(cur, [batch], self._stamp())
                 except Exception as exc:
                     batch.future.set_exception(exc)
                 else:
@@ -123,7 +131,7 @@ def _row_count(batch: WriteBatch) -> int:
     return sum(len(r) for u in batch.units for r in u.rows.values())
 
 
-def _commit(cur: Any, group: list[WriteBatch]) -> list[WriteResult]:
+def _commit(cur: Any, group: list[WriteBatch], committed_at: datetime | None = None) -> list[WriteResult]:
     """Write a group in one transaction: its keys (the primary key refuses repeats), then the rows of new items."""
     seen: set[tuple[str, str, str]] = set()
     fresh: list[list[Unit]] = []
@@ -137,7 +145,7 @@ def _commit(cur: Any, group: list[WriteBatch]) -> list[WriteResult]:
         fresh.append(keep)
     keys = sorted(seen)
     try:  # the common case, every key new: one round trip into DuckDB for the whole transaction
-        _write(cur, keys, _rows(group, fresh, seen))
+        _write(cur, keys, _rows(group, fresh, seen), committed_at=committed_at)
         new = seen
     except duckdb.ConstraintException:  # a retry among them: learn which keys are new, then write only those
         cur.execute("BEGIN TRANSACTION")
@@ -146,7 +154,7 @@ def _commit(cur: Any, group: list[WriteBatch]) -> list[WriteResult]:
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-        _write(cur, [], _rows(group, fresh, new), begin=False)
+        _write(cur, [], _rows(group, fresh, new), begin=False, committed_at=committed_at)
     return [
         WriteResult(accepted=len(acc), duplicates=len(batch.units) - len(acc), accepted_keys=tuple(acc))
         for batch, units in zip(group, fresh, strict=True)
@@ -165,7 +173,11 @@ def _rows(group: list[WriteBatch], fresh: list[list[Unit]], new: set[tuple[str, 
 
 
 def _write(
-    cur: Any, keys: list[tuple[str, str, str]], tables: dict[str, list[dict[str, Any]]], begin: bool = True
+    cur: Any,
+    keys: list[tuple[str, str, str]],
+    tables: dict[str, list[dict[str, Any]]],
+    begin: bool = True,
+    committed_at: datetime | None = None,
 ) -> None:
     """Keys and rows in one multi-statement call, so the writer crosses into DuckDB (and back for the GIL) once."""
     statements = ["BEGIN TRANSACTION"] if begin else []
@@ -177,7 +189,9 @@ def _write(
     for i, (table, rows) in enumerate(tables.items()):
         cur.register(f"_rows{i}", to_arrow(table, rows))
         names.append(f"_rows{i}")
-        statements.append(f'INSERT INTO "{table}" BY NAME SELECT * FROM _rows{i}')
+        stamped = committed_at is not None and "ingested_at" in FACTS[table]
+        stamp = f"REPLACE (TIMESTAMP '{committed_at:%Y-%m-%d %H:%M:%S.%f}' AS ingested_at)" if stamped else ""
+        statements.append(f'INSERT INTO "{table}" BY NAME SELECT * {stamp} FROM _rows{i}')
     statements.append("COMMIT")
     try:
         cur.execute(";\n".join(statements))

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
 
@@ -18,6 +19,9 @@ from suara.notify.webhook import SlackChannel, WebhookChannel
 from suara.notify.webhooks import endpoint_lookup
 from suara.settings import Settings
 from suara.store.app import AppStore
+
+if TYPE_CHECKING:
+    from suara.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -145,3 +149,12 @@ def channels_for(settings: Settings, store: AppStore) -> list[Channel]:
     if email is not None:
         channels.append(email)
     return channels
+
+
+def deliver_pending(runtime: Runtime) -> int:
+    """One background pass: deliver what is due now on every configured channel; returns messages handled."""
+    worker = Worker(runtime.app, channels_for(runtime.settings, runtime.app), batch_size=20)
+    try:
+        return worker.run(until_idle=True).handled
+    finally:
+        worker.close()

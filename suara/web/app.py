@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from suara import __version__
+from suara.background import Background
 from suara.domain.records import EventIn, FeedbackIn, OrderIn, ResponseIn, TicketIn
 from suara.runtime import Runtime
 from suara.settings import Settings
@@ -36,7 +37,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # full collections otherwise walk ibis', sqlglot's and pandas' objects (~150 ms pauses under load).
         gc.collect()
         gc.freeze()
+        background = None
+        if owned and settings.background_interval_s > 0:  # tests that share a runtime drive the jobs themselves
+            background = Background(app.state.runtime, settings.background_interval_s).start()
         yield
+        if background is not None:
+            background.stop()
         if owned:
             app.state.runtime.close()
             app.state.runtime = None

@@ -1,0 +1,64 @@
+"""Background work of a serving process: the consumers of new facts and the outbox, each pass on a timer.
+
+Every job is idempotent and keeps its progress in the app store, so a restart resumes where the last pass stopped and
+several processes may run the same jobs. A job is named here by its import path, so this module depends on nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from suara.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# name -> "module:function"; the function takes the Runtime, does one pass and returns how many items it handled.
+JOBS: dict[str, str] = {
+    "outbox": "suara.notify.worker:deliver_pending",
+}
+
+
+def job(name: str) -> Callable[[Runtime], int]:
+    module, _, attr = JOBS[name].partition(":")
+    fn: Callable[[Runtime], int] = getattr(importlib.import_module(module), attr)
+    return fn
+
+
+def run_pass(runtime: Runtime, names: list[str] | None = None) -> dict[str, int]:
+    """One pass of each job (all by default); a failing job is logged and the others still run."""
+    done: dict[str, int] = {}
+    for name in names or list(JOBS):
+        try:
+            done[name] = job(name)(runtime)
+        except Exception:
+            log.exception("background job %s failed; it runs again on the next pass", name)
+            done[name] = -1
+    return done
+
+
+class Background:
+    """A daemon thread running `run_pass` every `interval_s` seconds until `stop()`."""
+
+    def __init__(self, runtime: Runtime, interval_s: float = 2.0, names: list[str] | None = None) -> None:
+        self.runtime, self.interval_s, self.names = runtime, interval_s, names
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="suara-background", daemon=True)
+
+    def start(self) -> Background:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            run_pass(self.runtime, self.names)
+            self._stop.wait(self.interval_s)
