@@ -197,6 +197,26 @@ def speed_rows(quick: bool) -> tuple[list[list[str]], dict[str, float]]:
     return rows, figures
 
 
+def theme_rows(quick: bool) -> list[list[str]]:
+    """Themes over a large mixed corpus: the development sets (four languages) cycled to 100,000 comments."""
+    from suara.text.themes import ThemeModel
+
+    sets = dev_sets(DEFAULT_DATA)
+    texts = [t for d in sets for t in d.texts]
+    langs = [d.lang for d in sets for _ in d.texts]
+    rows = []
+    for n in [20_000] if quick else [20_000, 100_000]:
+        picked = [texts[i % len(texts)] for i in range(n)]
+        picked_langs = [langs[i % len(langs)] for i in range(n)]
+        c0, w0 = time.process_time(), time.perf_counter()
+        fit = ThemeModel().fit(picked, picked_langs)
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        reached = sum(1 for a in fit.assignments if a) / n
+        top = "; ".join(f"{t.language}: {t.name}" for t in fit.themes[:3])
+        rows.append([f"{n:,}", str(len(fit.themes)), f"{reached:.0%}", f"**{wall:.1f}**", f"{cpu:.1f}", top])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="subsampled sets and one timing run (not comparable)")
@@ -205,6 +225,7 @@ def main() -> None:
     acc, notes = accuracy_rows(args.quick)
     lid = language_rows(args.quick)
     speed, _ = speed_rows(args.quick)
+    themes = theme_rows(args.quick)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     body = "\n\n".join([
         "## Text analytics (`benchmarks/text.py`)" + (" — QUICK RUN, not comparable" if args.quick else ""),
@@ -224,6 +245,10 @@ def main() -> None:
         "Mixed sample: airline tweets, SmSA, Malay tweets and SentiRuEval tweets; medians of "
         f"{1 if args.quick else 3} runs after a warm-up. CPU-time throughput is the figure; wall-clock beside it.",
         table(["what", "texts", "n", "per CPU second", "per wall second"], speed),
+        "### Themes (`ThemeModel().fit`)",
+        "The development sets of the four languages cycled to n comments, languages given; NMF on up to 6,000 "
+        "texts per language, every text assigned. Goal: 100,000 comments in under a minute (wall clock).",
+        table(["comments", "themes", "items with a theme", "wall s", "CPU s", "largest themes"], themes),
         f"Peak memory (RSS) of this run: {rss:,.0f} MiB; run took {time.perf_counter() - t0:.0f} s.",
     ])  # fmt: skip
     print(body)

@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 # name -> "module:function"; the function takes the Runtime, does one pass and returns how many items it handled.
 JOBS: dict[str, str] = {
     "outbox": "suara.notify.worker:deliver_pending",
+    "cases": "suara.act.case_rules:case_rules_job",
+    "case_sla": "suara.act.sla:check_sla_job",
+    "outreach": "suara.outreach.scheduler:run_pass",
+    "enrichment": "suara.text.enrich:enrich_new",
 }
 
 

@@ -14,10 +14,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from suara.cli_alerts import alerts_app
+from suara.cli_cases import cases_app
+from suara.cli_import import register as register_imports
 from suara.cli_journeys import _spec as _validated
-from suara.cli_journeys import import_events, journeys_app
-from suara.cli_models import models_app
+from suara.cli_journeys import clv_customers, import_events, journeys_app
+from suara.cli_models import clv_app, models_app
 from suara.cli_notify import notify_app
+from suara.cli_outreach import outreach_app
 from suara.cli_surveys import surveys_app
 from suara.cli_text import text_app
 from suara.errors import SuaraError
@@ -37,8 +40,12 @@ app.add_typer(journeys_app, name="journeys")
 app.add_typer(text_app, name="text")
 app.add_typer(surveys_app, name="surveys")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(cases_app, name="cases")
+app.add_typer(outreach_app, name="outreach")
 app.add_typer(notify_app)  # the `outbox` and `digest` groups
 import_app.command("events")(import_events)
+register_imports(import_app, lambda: _runtime(), lambda rt, create: _workspace_id(rt, create))
+clv_app.command("customers")(clv_customers)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)

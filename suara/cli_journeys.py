@@ -297,6 +297,115 @@ def _print_retention(p: dict[str, Any]) -> None:
     out.print(t)
 
 
+# -- journey map ----------------------------------------------------------------------------------------------------
+@journeys_app.command("map")
+def journey_map(
+    spec_file: Annotated[
+        Path | None, typer.Option("--spec", help="Journey spec as JSON (stages of touchpoints); default: the demo's.")
+    ] = None,
+    value: Annotated[str, typer.Option("--value", help="Value of a dropped customer: historical or clv.")] = (
+        "historical"
+    ),
+    start: Start = None,
+    end: End = None,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Each touchpoint's volume, conversion to the next stage, NPS/CSAT/CES and sentiment; the friction ranking."""
+    from suara.journeys.maps import DEFAULT_JOURNEY, JourneySpec, run_journey_map
+
+    base: dict[str, Any] = dict(DEFAULT_JOURNEY)
+    if spec_file is not None:
+        try:
+            base = json.loads(spec_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValidationFailed(f"cannot read {spec_file} as a JSON journey spec: {exc}") from None
+        if not isinstance(base, dict):
+            raise ValidationFailed(f"{spec_file} must hold a JSON object with `stages`")
+    extra = {"value": value} | ({"start": start} if start else {}) | ({"end": end} if end else {})
+    spec = _spec(JourneySpec, **(base | extra))
+    with _session() as (rt, ws):
+        payload = run_journey_map(rt.warehouse, ws, spec).model_dump(mode="json")
+    _emit(payload, fmt, _print_map)
+
+
+def _score(s: dict[str, Any] | None) -> str:
+    if s is None or s["value"] is None:
+        return "-"
+    return f"{s['value']:.1f} ({s['ci_low']:.1f} to {s['ci_high']:.1f})" if s["ci_low"] is not None else "-"
+
+
+def _print_map(p: dict[str, Any]) -> None:
+    t = Table("stage", "touchpoint", "customers", "to next stage (95% CI)", "NPS", "CSAT", "CES", "sentiment")
+    for stage in p["stages"]:
+        for tp in stage["touchpoints"]:
+            conv = tp["conversion"]
+            t.add_row(
+                stage["name"],
+                tp["name"],
+                "-" if tp["customers"] is None else f"{tp['customers']:,}",
+                "-" if conv is None else f"{_pct(conv['value'])} ({_pct(conv['ci_low'])} to {_pct(conv['ci_high'])})",
+                _score(tp["nps"]),
+                _score(tp["csat"]),
+                _score(tp["ces"]),
+                _score(tp["sentiment"]),
+            )
+    out.print(t)
+    money = p["currency"] or ""
+    f = Table("rank", "touchpoint", "customers lost (95% CI)", f"revenue lost {money} (95% CI)", title="friction")
+    for row in p["friction"]:
+        d, r = row["dropped"], row["revenue_lost"]
+        f.add_row(
+            str(row["rank_customers"]),
+            f"{row['stage']} / {row['touchpoint']}",
+            f"{d['value']:,.0f} ({d['ci_low'] or 0:,.0f} to {d['ci_high'] or 0:,.0f})",
+            f"{r['value']:,.0f} ({r['ci_low'] or 0:,.0f} to {r['ci_high'] or 0:,.0f})",
+        )
+    out.print(f)
+
+
+# -- customer value (mounted by suara/cli.py as `suara models clv customers`) ---------------------------------------
+def clv_customers(
+    cutoff: Annotated[
+        datetime | None, typer.Option("--cutoff", help="Use orders before this instant (default: all).")
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="Orders in this currency (default: the most common).")
+    ] = None,
+    months: Annotated[int, typer.Option("--months", min=1, max=120, help="CLV horizon in months.")] = 12,
+    discount: Annotated[float, typer.Option("--discount-rate", help="Monthly discount rate.")] = 0.01,
+    top: Annotated[int | None, typer.Option("--top", help="Only the N most valuable customers.")] = None,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Per-customer P(alive), expected purchases and discounted CLV from the orders (BG/NBD + Gamma-Gamma)."""
+    from suara.models.customer_value import CustomerValueSpec, customer_values
+
+    spec = _spec(CustomerValueSpec, cutoff=cutoff, currency=currency, horizon_months=months, discount_rate=discount)
+    with _session() as (rt, ws):
+        result = customer_values(rt.warehouse, ws, spec)
+    payload = result.model_dump(mode="json")
+    payload["total_customers"] = len(result.customers)
+    if top is not None:
+        payload["customers"] = payload["customers"][: max(top, 0)]
+    _emit(payload, fmt, _print_clv_customers)
+
+
+def _print_clv_customers(p: dict[str, Any]) -> None:
+    title = (
+        f"{p['horizon_months']}-month CLV in {p['currency']} ({p['total_customers']:,} customers, "
+        f"orders before {p['cutoff'][:10]})"
+    )
+    t = Table("customer", "purchases", "P(alive)", "expected purchases", f"CLV ({p['currency']})", title=title)
+    for c in p["customers"]:
+        t.add_row(
+            c["customer_id"],
+            str(c["frequency"] + 1),
+            f"{c['p_alive']:.2f}",
+            f"{c['expected_purchases']:.2f}",
+            f"{c['clv']:,.2f}",
+        )
+    out.print(t)
+
+
 # -- import events --------------------------------------------------------------------------------------------------
 def import_events(
     file: Annotated[Path, typer.Argument(help="CSV or JSONL, one row per event.")],

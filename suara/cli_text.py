@@ -69,13 +69,19 @@ def analyze_cmd(
     if missing:
         raise ValidationFailed(f"{input} has no column {', '.join(map(repr, missing))}; columns: {table.columns}")
     counts: Counter[str] = Counter()
+    analysed = []
+    for start in range(0, len(table.rows), BATCH):
+        analysed += analyze([table.rows[i].get(text_column, "") for i in range(start, min(start + BATCH,
+                                                                                            len(table.rows)))],
+                            language=language)  # fmt: skip
+    themes = _file_themes(analysed)
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["id", "language", "sentiment", "sentiment_score", "themes", "aspects", "flags"])
         for start in range(0, len(table.rows), BATCH):
             rows = table.rows[start : start + BATCH]
-            results = analyze([r.get(text_column, "") for r in rows], language=language)
+            results = analysed[start : start + BATCH]
             for n, (row, res) in enumerate(zip(rows, results, strict=True), start=start + 1):
                 flags = [*res.flags, *([INVALID_UTF8] if n in table.invalid_rows else [])]
                 if res.truncated:
@@ -84,11 +90,20 @@ def analyze_cmd(
                     flags.append(f"other_language:{res.other_language}")
                 score = "" if res.sentiment_score is None else f"{res.sentiment_score:.3f}"
                 ident = row.get(id_column, "") if id_column else str(n)
-                writer.writerow([ident, res.language, res.sentiment, score, "", format_aspects(res.aspects),
+                writer.writerow([ident, res.language, res.sentiment, score, themes[n - 1], format_aspects(res.aspects),
                                  ";".join(flags)])  # fmt: skip
                 counts[res.sentiment] += 1
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     err.print(f"analysed {len(table.rows):,} rows into {output} ({summary})", highlight=False)
+
+
+def _file_themes(analysed: list[Any]) -> list[str]:
+    """Themes fitted on the file itself, as each row's theme names joined by "; " (empty when none)."""
+    from suara.text.themes import ThemeModel
+
+    fit = ThemeModel().fit([a.text for a in analysed], [a.language for a in analysed])
+    names = {t.theme_id: t.name for t in fit.themes}
+    return ["; ".join(names[tid] for tid, _ in found) for found in fit.assignments]
 
 
 @text_app.command("train")

@@ -108,4 +108,10 @@ def build_demo(rt: Runtime, *, customers: int = 5000, seed: int = 7, progress: A
         workspace_id,
         progress=(lambda d, t: progress.update(task, completed=d, total=t)) if progress else None,
     )
+    from suara.text.theme_store import run_themes
+
+    counts["themes"] = run_themes(rt.app, rt.warehouse, workspace_id).themes
+    from suara.act.case_rules import run_case_rules
+
+    run_case_rules(rt.app, rt.warehouse)  # the rules job opens cases for the demo's detractors: the inbox has work
     return DemoInfo(DEMO_SLUG, workspace_id, api_key, counts)

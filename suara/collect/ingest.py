@@ -201,9 +201,13 @@ class Ingestor:
         *,
         location: str = "batch",
         limit: int | None = None,
+        check: Callable[[list[Any]], None] | None = None,
     ) -> WriteBatch:
+        """Validate and turn into units; `check(items)` may refuse valid items (e.g. against a survey version)."""
         model, to_units = KINDS[kind]
         items: list[Any] = validate_items(model, raw, location=location, limit=limit or self.max_batch_items)  # type: ignore[type-var]
+        if check is not None:
+            check(items)
         return WriteBatch(workspace_id, kind, to_units(items, workspace_id, idempotency_key))
 
     def ingest(

@@ -148,7 +148,9 @@ def channels_for(settings: Settings, store: AppStore) -> list[Channel]:
     email = EmailChannel.from_settings(settings)
     if email is not None:
         channels.append(email)
-    return channels
+    from suara.channels import survey_channels  # survey invitations: email, SMS, WhatsApp (imports this package)
+
+    return channels + survey_channels(settings, store)
 
 
 def deliver_pending(runtime: Runtime) -> int:

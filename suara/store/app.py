@@ -19,7 +19,9 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -101,7 +103,10 @@ class SurveyVersion(Base):
 
 
 class Case(Base):
+    """A close-the-loop case; `open_key` (customer and topic while open, else NULL) keeps one open case per pair."""
+
     __tablename__ = "cases"
+    __table_args__ = (Index("uq_cases_open_key", "workspace_id", "open_key", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[str] = mapped_column(String(200))
@@ -114,6 +119,24 @@ class Case(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Columns of migration 0006_cases (suara.act.cases works them).
+    open_key: Mapped[str | None] = mapped_column(String(420), nullable=True, default=None)
+    rule: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    team_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    touchpoint: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    score_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    customer_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    tags: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    root_cause: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    resolution_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_due_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    resolve_due_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    first_contact_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    first_breached_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    resolve_breached_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Segment(Base):
@@ -297,6 +320,8 @@ class WorkspaceRepo:
         return self.s.scalar(select(Case).where(Case.workspace_id == self.workspace_id, Case.id == case_id))
 
     def open_case(self, customer_id: str, topic: str, **fields: Any) -> Case:
+        # One open case per customer and topic: a second open one breaks the unique `open_key`.
+        fields.setdefault("open_key", f"{customer_id}\x1f{topic}")
         row = Case(workspace_id=self.workspace_id, customer_id=customer_id, topic=topic, **fields)
         self.s.add(row)
         self.s.flush()

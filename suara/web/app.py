@@ -20,6 +20,10 @@ from suara.runtime import Runtime
 from suara.settings import Settings
 from suara.web import problems
 from suara.web.api import alerts, events, feedback, metrics, orders, outbox, responses, segments, surveys, tickets
+from suara.web.api import cases as cases_api
+from suara.web.api import channels as channels_api
+from suara.web.api import journeys as journeys_api
+from suara.web.api import outreach as outreach_api
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -65,12 +69,31 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.include_router(module.router)
     api.include_router(outbox.router)
     api.include_router(alerts.router)
+    api.include_router(journeys_api.router)
+    api.include_router(channels_api.router)
+    api.include_router(outreach_api.router)
+    api.include_router(cases_api.router)
+    from suara.web.api.text import router as text_router
+
+    api.include_router(text_router)  # /api/v1/text: themes, verbatims, heatmap
     app.include_router(api)
 
-    from suara.web.ui import hosted, pages
+    from suara.web.ui import hosted, pages, unsubscribe
+    from suara.web.ui import journeys as journeys_pages
 
     app.include_router(pages.router)
+    from suara.web.ui.builder import router as builder_router
+
+    app.include_router(builder_router)  # /surveys: the survey builder
     app.include_router(hosted.router)
+    app.include_router(journeys_pages.router)
+    app.include_router(unsubscribe.router)
+    from suara.web.ui.cases import router as cases_router
+
+    app.include_router(cases_router)  # /cases, /cases/{id}, /alerts
+    from suara.web.ui.insights import router as insights_router
+
+    app.include_router(insights_router)  # /insights
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         SessionMiddleware,

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from suara.domain.records import AnswerIn
+from suara.outreach.funnel import record_step
 from suara.runtime import Runtime
 from suara.store.app import WorkspaceRepo
 from suara.surveys.answers import AnswerProblem, answer_problems, doc_values, form_answers
@@ -141,6 +142,7 @@ def show_survey(request: Request, token: str, runtime: RuntimeDep, score: str | 
         return _message(request, _locale(request, None), exc.status, exc.key)
     if _answered(runtime, opened.link):
         return _message(request, _locale(request, opened.link), 200, "already")
+    record_step(runtime.app, opened.link, "opened")  # the delivery funnel's `opened`
     return _page(request, opened, _prefill(opened.definition, score))
 
 
@@ -158,6 +160,7 @@ async def submit_survey(request: Request, token: str, runtime: RuntimeDep) -> Re
     form = await request.form()
     fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
     docs = form_answers(defn, fields)
+    await run_in_threadpool(record_step, runtime.app, link, "started", docs)  # partial answers kept
     values = doc_values(docs)
     presented = set(fields.get("_shown", []))
     survey = render(defn, locale)
