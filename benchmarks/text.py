@@ -246,7 +246,7 @@ def main() -> None:
         f"{1 if args.quick else 3} runs after a warm-up. CPU-time throughput is the figure; wall-clock beside it.",
         table(["what", "texts", "n", "per CPU second", "per wall second"], speed),
         "### Themes (`ThemeModel().fit`)",
-        "The development sets of the four languages cycled to n comments, languages given; NMF on up to 6,000 "
+        "The development sets of the four languages cycled to n comments, languages given; NMF on up to 5,000 "
         "texts per language, every text assigned. Goal: 100,000 comments in under a minute (wall clock).",
         table(["comments", "themes", "items with a theme", "wall s", "CPU s", "largest themes"], themes),
         f"Peak memory (RSS) of this run: {rss:,.0f} MiB; run took {time.perf_counter() - t0:.0f} s.",

@@ -182,3 +182,47 @@ def rules(
     for r in rows:
         t.add_row(r.name, r.kind, "yes" if r.enabled else "no", r.priority, json.dumps(r.params.model_dump()))
     out.print(t)
+
+
+@cases_app.command("team")
+def team(
+    name: Annotated[str, typer.Argument(help="The team's name, unique in the workspace.")],
+    member: Annotated[
+        list[str] | None, typer.Option("--member", help="A member's email; repeat, in turn order.")
+    ] = None,
+    touchpoint: Annotated[
+        list[str] | None, typer.Option("--touchpoint", help="Cases of this touchpoint go to the team; repeat.")
+    ] = None,
+    manager: Annotated[str | None, typer.Option("--manager", help="Email told about missed deadlines.")] = None,
+) -> None:
+    """Create or replace a team: its members are dealt cases in turn; no touchpoint makes it the catch-all."""
+    from suara.act.cases import save_team
+
+    with _session() as (rt, ws):
+        ids = [_user_id(rt, ws, email) for email in member or []]
+        save_team(rt.app, ws, name, members=ids, touchpoints=touchpoint or [], manager_email=manager)
+    err.print(f"team {name}: {len(ids)} member(s), touchpoints {', '.join(touchpoint or []) or 'all others'}")
+
+
+@cases_app.command("sla")
+def sla_target(
+    priority: Annotated[str, typer.Argument(help="low, normal, high or urgent.")],
+    first_contact_hours: Annotated[float, typer.Option("--first-contact-hours", min=0.01, help="Hours to contact.")],
+    resolution_hours: Annotated[float, typer.Option("--resolution-hours", min=0.01, help="Hours to resolve.")],
+) -> None:
+    """Set the SLA targets of one priority (new cases, and open ones whose priority changes, use them)."""
+    from suara.act.cases import PRIORITIES
+    from suara.act.sla import SlaTargetPublic, set_target
+    from suara.errors import ValidationFailed
+
+    if priority not in PRIORITIES:
+        raise ValidationFailed(f"priority must be one of {', '.join(PRIORITIES)}, got {priority!r}")
+    with _session() as (rt, ws):
+        set_target(
+            rt.app,
+            ws,
+            SlaTargetPublic(
+                priority=priority, first_contact_hours=first_contact_hours, resolution_hours=resolution_hours
+            ),
+        )
+    err.print(f"{priority}: first contact within {first_contact_hours:g} h, resolution within {resolution_hours:g} h")

@@ -6,11 +6,13 @@ CLI prints as one line and exits 2.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -182,6 +184,99 @@ def _print_churn(payload: dict[str, Any]) -> None:
     table.add_row("mean", f"{payload['roc_auc']:.3f}", style="bold")
     out.print(table)
     out.print(f"Brier score {payload['brier']:.4f} (always predicting the base rate: {payload['base_rate_brier']:.4f})")
+
+
+class ScoreFormat(StrEnum):
+    json = "json"
+    table = "table"
+    csv = "csv"
+
+
+Horizon = Annotated[int, typer.Option("--horizon-days", help="Churned: no activity in this many days after a cut-off.")]
+Traits = Annotated[list[str] | None, typer.Option("--trait", help="A customer trait to use as a feature; repeat.")]
+AsOf = Annotated[
+    datetime | None, typer.Option("--as-of", help="Score at this instant (default: the day after the last data).")
+]
+
+
+def _churn_spec(horizon_days: int, trait: list[str] | None, as_of: datetime | None) -> Any:
+    from suara.cli_journeys import _spec
+    from suara.models.churn_risk import ChurnRiskSpec
+
+    return _spec(ChurnRiskSpec, horizon_days=horizon_days, traits=trait or [], as_of=as_of)
+
+
+@churn_app.command("score")
+def churn_score(
+    horizon_days: Horizon = 90,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Only the N riskiest customers.")] = None,
+    trait: Traits = None,
+    as_of: AsOf = None,
+    fmt: Annotated[ScoreFormat, typer.Option("--format", help="json, table or csv.")] = ScoreFormat.table,
+) -> None:
+    """Churn risk of every active customer from the workspace's behaviour and feedback, with the top 3 reasons."""
+    from suara.cli_journeys import _session
+    from suara.models.churn_risk import score
+
+    spec = _churn_spec(horizon_days, trait, as_of)
+    with _session() as (rt, ws), _working("fitting the churn model"):
+        result = score(rt.warehouse, ws, spec)
+    payload = result.model_dump(mode="json")
+    payload["total_customers"] = len(result.customers)
+    payload["customers"] = payload["customers"][:top]
+    if fmt is ScoreFormat.csv:
+        rows = [["customer_id", "risk", "factor_1", "factor_2", "factor_3"]]
+        for c in payload["customers"]:
+            phrases = [f["phrase"] for f in c["factors"]]
+            rows.append([c["customer_id"], c["risk"], *phrases, *[""] * (3 - len(phrases))])
+        csv.writer(sys.stdout, lineterminator="\n").writerows(rows)
+        return
+    _emit(payload, Format(fmt.value), _print_churn_scores)
+
+
+def _print_churn_scores(p: dict[str, Any]) -> None:
+    title = (
+        f"churn risk over {p['horizon_days']} days as of {p['as_of'][:10]} ({p['total_customers']:,} active "
+        f"customers; {100 * p['base_rate']:.1f}% churned in training)"
+    )
+    table = Table("customer", "risk", "top factors", title=title)
+    for c in p["customers"]:
+        table.add_row(c["customer_id"], f"{100 * c['risk']:.1f}%", "; ".join(f["phrase"] for f in c["factors"]))
+    out.print(table)
+
+
+@churn_app.command("backtest")
+def churn_backtest(
+    horizon_days: Horizon = 90,
+    trait: Traits = None,
+    as_of: AsOf = None,
+    fmt: Annotated[Format, typer.Option("--format", help="json or table.")] = Format.table,
+) -> None:
+    """Train on earlier cut-offs, predict the one a horizon before the end: ROC-AUC, Brier score, calibration."""
+    from suara.cli_journeys import _session
+    from suara.models.churn_risk import backtest
+
+    spec = _churn_spec(horizon_days, trait, as_of)
+    with _session() as (rt, ws), _working("backtesting the churn model"):
+        result = backtest(rt.warehouse, ws, spec)
+    _emit(result.model_dump(mode="json"), fmt, _print_backtest)
+
+
+def _print_backtest(p: dict[str, Any]) -> None:
+    title = (
+        f"trained at {', '.join(c[:10] for c in p['training_cutoffs'])}; tested at {p['test_cutoff'][:10]} "
+        f"({p['test_customers']:,} customers, {100 * p['test_rate']:.1f}% churned)"
+    )
+    table = Table("decile", "customers", "predicted", "actual", title=title)
+    for r in p["calibration"]:
+        table.add_row(
+            str(r["decile"]), str(r["customers"]), f"{100 * r['predicted']:.1f}%", f"{100 * r['actual']:.1f}%"
+        )
+    out.print(table)
+    out.print(
+        f"ROC-AUC {p['roc_auc']:.3f}; Brier score {p['brier']:.4f} "
+        f"(always predicting the base rate: {p['base_rate_brier']:.4f})"
+    )
 
 
 # -- drivers --------------------------------------------------------------------------------------------------------

@@ -4,11 +4,14 @@ The shop sells in Indonesia, Malaysia, Russia and English-speaking markets. `gen
 journeys and returns one Arrow table per warehouse fact table (exact schemas, see `suara.store.warehouse.FACTS`):
 
 - customers and their traits (segment, plan, country, language, signup date), a few re-identified later;
-- orders with heterogeneous Poisson repeat purchasing, lognormal amounts in local currency, a delivery partner,
-  a delivery outcome (on time or late), damaged parcels, payment errors and support tickets;
-- behavioural events along each journey (visits, browsing, checkout, delivery, tickets) and between orders;
-- NPS after delivery, CES after checkout and CSAT after support, whose scores follow what happened, with comments
-  in English, Indonesian, Malay and Russian that fit the score and its cause;
+- orders with heterogeneous Poisson repeat purchasing and BG/NBD dropout (after each purchase a customer may leave
+  for good, more often after a bad delivery), lognormal amounts in local currency, a delivery partner, a delivery
+  outcome (on time or late), damaged parcels, payment errors and support tickets;
+- behavioural events along each journey (visits with page load times, browsing, checkout, delivery, tickets), timed
+  tasks (checkout, order tracking, address changes) with their errors, and visits between orders;
+- NPS after delivery (with optional 1-5 follow-ups: expectations met, buying again), CES after checkout and CSAT after
+  support, whose scores follow what happened, with comments in English, Indonesian, Malay and Russian that fit the
+  score and its cause;
 - store reviews (App Store, Google Play, Trustpilot) and the text of support tickets.
 
 The planted story (`PLANTED_STORY`): the delivery partner NusaCargo gets much worse for 30 days starting 75 days
@@ -78,9 +81,16 @@ PLANTED_STORY: PlantedStory = {
 # -- customers -------------------------------------------------------------------------------------------------------
 SEGMENTS = ("new", "regular", "vip", "at_risk", "business")
 SEGMENT_WEIGHTS = (0.22, 0.42, 0.08, 0.13, 0.15)
-SEGMENT_ORDERS_PER_YEAR = (4.0, 6.0, 14.0, 2.5, 9.0)
+SEGMENT_ORDERS_PER_YEAR = (4.5, 7.0, 15.0, 3.0, 10.0)
 SEGMENT_SPEND = (0.0, 0.1, 0.45, -0.1, 0.9)  # log-shift of the order amount
 SEGMENT_MOOD = (0.2, 0.0, 0.5, -0.9, -0.3)  # shift of the score baseline: at-risk customers are harder to please
+# BG/NBD's dropout: after each purchase a customer leaves for good with their own probability, beta-distributed
+# around a mean per segment; a bad experience (a latent score below DROPOUT_MOOD) raises the odds of leaving.
+SEGMENT_DROPOUT = (0.08, 0.04, 0.02, 0.10, 0.03)
+DROPOUT_SPREAD = 6.0  # beta a + b: the lower, the more customers of a segment differ
+DROPOUT_MOOD, DROPOUT_ODDS_PER_POINT = 7.0, 0.5
+# Churned customers still come back to look for a while (tracking, a last browse), then stop.
+LINGER_DAYS = 21
 # A later identify call moves a few customers to another segment (rows: from, columns: to).
 SEGMENT_MOVES = np.array([
     [0, 0.8, 0, 0.2, 0], [0, 0, 0.35, 0.65, 0], [0, 0.6, 0, 0.4, 0], [0, 1.0, 0, 0, 0], [0, 0, 1.0, 0, 0],
@@ -506,9 +516,16 @@ INITIALS = {"en": "ABCDGHKLMPRSTW", "id": "ABDHKPRSSW", "ms": "ABHIKMRSYZ", "ru"
 
 # Journey order of event names, the tie-break for events at the same instant.
 EVENT_NAMES = ("visit", "browse", "add_to_cart", "checkout_started", "payment_failed", "order_completed",
-               "order_delivered", "ticket_opened", "ticket_closed")
+               "order_delivered", "ticket_opened", "ticket_closed", "task", "checkout_error", "tracking_error")
 (EV_VISIT, EV_BROWSE, EV_CART, EV_CHECKOUT, EV_PAYFAIL, EV_COMPLETED, EV_DELIVERED, EV_TICKET_OPEN,
- EV_TICKET_CLOSE) = range(9)
+ EV_TICKET_CLOSE, EV_TASK, EV_CHECKOUT_ERROR, EV_TRACKING_ERROR) = range(12)
+CHECKOUT_ERRORS = ("session_expired", "address_invalid", "stock_changed", "server_error")
+# Timed tasks: median seconds on the web (the mobile app takes MOBILE_SLOWER times longer); share of attempts failing.
+CHECKOUT_S, TRACK_S, CHANGE_ADDRESS_S = 80.0, 20.0, 70.0
+MOBILE_SLOWER = 1.35
+TRACK_FAIL, TRACK_FAIL_INCIDENT = 0.06, 0.35  # NusaCargo's tracking feed lags during the incident
+CHANGE_ADDRESS_SHARE, CHANGE_ADDRESS_FAIL = 0.03, 0.25  # too late once the parcel has left
+CHECKOUT_ERROR, CHECKOUT_ERROR_SALE = 0.01, 0.04  # the checkout struggles under the load of the double-day sales
 
 # Surveys: kind, survey_id, touchpoint, channel; the score at which a comment reads positive; "strongly felt" bounds.
 NPS, CSAT, CES = range(3)
@@ -518,6 +535,7 @@ POSITIVE_FROM = (7, 4, 5)
 STRONG_BELOW, STRONG_FROM = (5, 3, 3), (9, 5, 7)
 SCALE = ((0, 10), (1, 5), (1, 7))
 COMMENT_RATE, COMMENT_RATE_NEGATIVE = 0.36, 0.50  # unhappy customers explain themselves more often
+FOLLOW_UP_RATE = 0.7  # NPS respondents who also answer the optional expectations and buy-again questions
 
 
 # -- small helpers -------------------------------------------------------------------------------------------------
@@ -583,6 +601,7 @@ class _Clock:
     days: int
     cum_weight: Array  # cumulative shopping weight per day, length days + 1, for inverse-CDF day draws
     peak: Array  # days when every partner runs late (the week after the big sales)
+    sale: Array  # the double-day sales, when the checkout is under load
     incident: tuple[int, int]  # promised delivery dates that the incident makes late
 
 
@@ -603,7 +622,7 @@ def _clock(end: dt.date, days: int) -> _Clock:
         after_sale[d + 1: d + 8] = True
     first, after = planted_window(end)
     incident = (_us(first) - INCIDENT_LEAD_DAYS * DAY, _us(after) - INCIDENT_LEAD_DAYS * DAY)
-    return _Clock(start, stop, days, np.concatenate([[0.0], np.cumsum(weight)]), after_sale, incident)
+    return _Clock(start, stop, days, np.concatenate([[0.0], np.cumsum(weight)]), after_sale, double_day, incident)
 
 
 def _day_index(clock: _Clock, us: Array) -> Array:
@@ -623,6 +642,7 @@ class _Customers:
     skew: Array  # > 1 pulls activity towards the start of the window (customers drifting away)
     mobile: Array
     mood: Array  # a customer's own tendency to score high or low
+    dropout: Array  # probability of leaving for good after a purchase that went well
     anon: Array
     name: Array
     moved_at: Array  # when a later identify changed the segment (int64 max: never)
@@ -648,6 +668,8 @@ def _customers(rng: np.random.Generator, n: int, clock: _Clock) -> _Customers:
     skew = np.where(segment == SEGMENTS.index("at_risk"), 1.8, 1.0)
     mobile = rng.beta(6.0, 2.0, n) * np.array(COUNTRY_MOBILE)[country] / 0.75
     mood = rng.normal(0.0, 0.7, n)
+    leave = np.array(SEGMENT_DROPOUT)[segment]
+    dropout = rng.beta(leave * DROPOUT_SPREAD, (1 - leave) * DROPOUT_SPREAD)
     moved = rng.random(n) < SEGMENT_MOVE_SHARE
     moved_to = _choice_rows(rng, SEGMENT_MOVES, segment)
     first = np.maximum(signup, clock.start)
@@ -660,7 +682,8 @@ def _customers(rng: np.random.Generator, n: int, clock: _Clock) -> _Customers:
         for g, a, b in zip(lang.tolist(), first_u.tolist(), initial_u.tolist(), strict=True)
     ]
     return _Customers(_ids("c", n, 5), segment, plan, country, lang, signup, rate, skew,
-                      np.clip(mobile, 0.05, 0.97), mood, anon, np.array(names, dtype=object), moved_at, moved_to)
+                      np.clip(mobile, 0.05, 0.97), mood, dropout, anon, np.array(names, dtype=object), moved_at,
+                      moved_to)
 
 
 def _activity_times(rng: np.random.Generator, clock: _Clock, cust: _Customers, who: Array) -> Array:
@@ -710,6 +733,8 @@ class _Orders:
     opened: Array
     closed: Array
     resolution_h: Array
+    left: Array  # the customer left for good after this order
+    gone: Array  # per customer: no visits from this instant on (int64 max: still a customer)
 
 
 def _orders(rng: np.random.Generator, clock: _Clock, cust: _Customers) -> _Orders:
@@ -744,7 +769,7 @@ def _orders(rng: np.random.Generator, clock: _Clock, cust: _Customers) -> _Order
     damaged = rng.random(n) < np.array(PARTNER_DAMAGE)[partner]
     payerr = rng.random(n) < np.where(country == COUNTRIES.index("RU"), 0.10, 0.05)
     slow = rng.random(n) < np.where(mobile, 0.09, 0.05)
-    load_ms = np.round(np.where(slow, rng.lognormal(np.log(6500), 0.35, n), rng.lognormal(np.log(900), 0.45, n)))
+    load_ms = _load_ms(rng, slow, mobile)
     refunded = rng.random(n) < 0.02 + 0.55 * damaged + 0.06 * (late_days >= 4)
 
     seg = cust.segment_at(who, delivered)
@@ -763,12 +788,34 @@ def _orders(rng: np.random.Generator, clock: _Clock, cust: _Customers) -> _Order
     # Paying customers reach the priority queue.
     resolution_h = rng.lognormal(np.log(9.0), 1.0, n) * np.where(cust.plan[who] == 2, 0.6, 1.0)
     closed = opened + (resolution_h * HOUR).astype(np.int64)
-    ticket_ids = np.full(n, None, dtype=object)
-    has_ticket = topic >= 0
+    product = rng.integers(0, len(PRODUCTS), n)
+    left, kept = _dropout(rng, cust, who, at, mood)
+    gone = np.full(len(cust.ids), np.iinfo(np.int64).max)
+    gone[who[left]] = delivered[left] + _uniform_us(rng, 0, LINGER_DAYS * DAY, int(left.sum()))
+    k = np.flatnonzero(kept)
+    has_ticket = topic[k] >= 0
+    ticket_ids = np.full(len(k), None, dtype=object)
     ticket_ids[has_ticket] = _ids("t", int(has_ticket.sum()), 6)
-    return _Orders(_ids("o", n, 7), who, at, amount, np.array(CURRENCIES, dtype=object)[country], mobile,
-                   rng.integers(0, len(PRODUCTS), n), partner, promised_days, late, late_days, delivered, damaged,
-                   payerr, slow, load_ms, refunded, mood, topic, ticket_ids, opened, closed, resolution_h)
+    return _Orders(_ids("o", len(k), 7), who[k], at[k], amount[k], np.array(CURRENCIES, dtype=object)[country[k]],
+                   mobile[k], product[k], partner[k], promised_days[k], late[k], late_days[k], delivered[k],
+                   damaged[k], payerr[k], slow[k], load_ms[k], refunded[k], mood[k], topic[k], ticket_ids, opened[k],
+                   closed[k], resolution_h[k], left[k], gone)
+
+
+def _dropout(rng: np.random.Generator, cust: _Customers, who: Array, at: Array, mood: Array) -> tuple[Array, Array]:
+    """Which orders a customer leaves for good after (BG/NBD's coin after each purchase, loaded by a bad
+    experience), and which orders happen at all: none after the one they left after."""
+    p = cust.dropout[who]
+    odds = p / (1 - p) * np.exp(DROPOUT_ODDS_PER_POINT * np.clip(DROPOUT_MOOD - mood, 0, None))
+    leaves = rng.random(len(who)) < odds / (1 + odds)
+    by_cust = np.lexsort((at, who))
+    seen = np.cumsum(leaves[by_cust]) - leaves[by_cust]  # leavings before each order, all customers so far
+    first = np.r_[True, np.diff(who[by_cust]) != 0]
+    # Minus the count at the customer's first order (a running max works: the count never decreases).
+    seen = seen - np.maximum.accumulate(np.where(first, seen, 0))
+    kept = np.empty(len(who), dtype=bool)
+    kept[by_cust] = seen == 0
+    return leaves & kept, kept
 
 
 # -- events --------------------------------------------------------------------------------------------------------
@@ -807,6 +854,24 @@ class _EventLog:
         })
 
 
+def _load_ms(rng: np.random.Generator, slow: Array, mobile: Array, slow_ms: float = 6500.0) -> Array:
+    """Page load times in ms: about 600 on the web, slower in the mobile app, seconds when the site struggles."""
+    n = len(slow)
+    normal = rng.lognormal(np.log(np.where(mobile, 900.0, 600.0)), 0.45, n)
+    return np.round(np.where(slow, rng.lognormal(np.log(slow_ms), 0.35, n), normal))
+
+
+def _seconds(rng: np.random.Generator, median: float, mobile: Array) -> Array:
+    """Lognormal task durations in seconds, longer in the mobile app."""
+    return np.round(rng.lognormal(np.log(median * np.where(mobile, MOBILE_SLOWER, 1.0)), 0.5, len(mobile)), 1)
+
+
+def _task_props(task: str, success: Array, seconds: Array, order_ids: Array | None = None) -> list[str]:
+    ids = [""] * len(success) if order_ids is None else [f',"order_id":"{o}"' for o in order_ids.tolist()]
+    return [f'{{"task":"{task}"{o},"success":{"true" if ok else "false"},"duration_s":{d}}}'
+            for o, ok, d in zip(ids, success.tolist(), seconds.tolist(), strict=True)]
+
+
 def _visit_props(load_ms: Array, mobile: Array, path: str) -> list[str]:
     return [f'{{"path":"{path}","load_ms":{int(ms)},"device":"{"mobile" if m else "desktop"}"}}'
             for ms, m in zip(load_ms.tolist(), mobile.tolist(), strict=True)]
@@ -820,7 +885,7 @@ def _session(rng: np.random.Generator, log: _EventLog, cust: Array, visit_at: Ar
              slow: Array, mobile: Array, until: Array) -> None:
     """A visit and one or more product views between `visit_at` and `until` (the cart or the session's end)."""
     n = len(cust)
-    load_ms = np.round(np.where(slow, rng.lognormal(np.log(6500), 0.35, n), rng.lognormal(np.log(900), 0.45, n)))
+    load_ms = _load_ms(rng, slow, mobile)
     log.add(EV_VISIT, visit_at, cust, _visit_props(load_ms, mobile, "/"))
     views = rng.poisson(1.0, n) + 1
     who = np.repeat(np.arange(n), views)
@@ -836,14 +901,16 @@ def _events(rng: np.random.Generator, clock: _Clock, cust: _Customers, orders: _
     log = _EventLog()
     n = len(orders.ids)
     oid = orders.ids.tolist()
-    cart_at = orders.at - _uniform_us(rng, 3 * MINUTE, 8 * MINUTE, n)
+    # Checkout is a timed task: slower on a phone, on a slow page and after a failed payment.
+    took = _seconds(rng, CHECKOUT_S, orders.mobile) + 45 * orders.payerr + 30 * orders.slow
+    checkout_at = orders.at - (took * 1e6).astype(np.int64)
+    cart_at = checkout_at - _uniform_us(rng, MINUTE, 5 * MINUTE, n)
     visit_at = cart_at - _uniform_us(rng, 5 * MINUTE, 40 * MINUTE, n)
     _session(rng, log, orders.cust, visit_at, orders.product, orders.slow, orders.mobile, cart_at)
     usd = orders.amount / np.array(USD_RATE)[cust.country[orders.cust]]
     log.add(EV_CART, cart_at, orders.cust, [
         f'{{"product":"{PRODUCTS[p][0]}","price_usd":{u:.2f}}}' for p, u in zip(orders.product.tolist(), usd.tolist(),
                                                                                  strict=True)])
-    checkout_at = orders.at - _uniform_us(rng, 60_000_000, 3 * MINUTE, n)
     log.add(EV_CHECKOUT, checkout_at, orders.cust, [
         f'{{"order_id":"{o}","load_ms":{int(ms)}}}' for o, ms in zip(oid, orders.load_ms.tolist(), strict=True)])
     failed = np.flatnonzero(orders.payerr)
@@ -867,15 +934,56 @@ def _events(rng: np.random.Generator, clock: _Clock, cust: _Customers, orders: _
     log.add(EV_TICKET_CLOSE, orders.closed[tickets], orders.cust[tickets], [
         f'{{"ticket_id":"{orders.ticket_ids[i]}","order_id":"{oid[i]}","resolution_hours":{h:.1f}}}'
         for i, h in zip(tickets.tolist(), orders.resolution_h[tickets].tolist(), strict=True)])
-    _browsing(rng, log, clock, cust)
+    log.add(EV_TASK, orders.at, orders.cust, _task_props("checkout", np.ones(n, dtype=bool), took, orders.ids))
+    _order_tasks(rng, log, clock, orders, checkout_at)
+    _browsing(rng, log, clock, cust, orders.gone)
     return log.table(workspace_id, clock, cust)
 
 
-def _browsing(rng: np.random.Generator, log: _EventLog, clock: _Clock, cust: _Customers) -> None:
+def _order_tasks(rng: np.random.Generator, log: _EventLog, clock: _Clock, orders: _Orders,
+                 checkout_at: Array) -> None:
+    """Errors a retried checkout got past, order tracking while the parcel travels, address changes after ordering."""
+    n = len(orders.ids)
+    sale = clock.sale[_day_index(clock, orders.at)]
+    erred = np.flatnonzero(rng.random(n) < CHECKOUT_ERROR + CHECKOUT_ERROR_SALE * sale + 0.03 * orders.slow)
+    kinds = rng.integers(0, len(CHECKOUT_ERRORS), len(erred))
+    log.add(EV_CHECKOUT_ERROR, checkout_at[erred] + (orders.at[erred] - checkout_at[erred]) // 2, orders.cust[erred],
+            [f'{{"order_id":"{orders.ids[i]}","error":"{CHECKOUT_ERRORS[k]}"}}'
+             for i, k in zip(erred.tolist(), kinds.tolist(), strict=True)])
+    # Late parcels get tracked more; NusaCargo's tracking fails often while its deliveries are late.
+    tracked = np.flatnonzero(rng.random(n) < 0.45 + 0.35 * orders.late)
+    promised = orders.at + orders.promised_days * DAY
+    incident = ((orders.partner == NUSA) & (promised >= clock.incident[0]) & (promised < clock.incident[1]))[tracked]
+    track_at = orders.at[tracked] + DAY + (rng.random(len(tracked)) * (orders.delivered[tracked] - orders.at[tracked]
+                                                                        - DAY)).astype(np.int64)
+    ok = rng.random(len(tracked)) >= np.where(incident, TRACK_FAIL_INCIDENT, TRACK_FAIL)
+    _page_task(rng, log, orders, tracked, track_at, ok, "track_order", TRACK_S, "/orders/track")
+    log.add(EV_TRACKING_ERROR, track_at[~ok] + MINUTE // 2, orders.cust[tracked[~ok]],
+            [f'{{"order_id":"{orders.ids[i]}","partner":"{PARTNERS[orders.partner[i]]}","error":"carrier_timeout"}}'
+             for i in tracked[~ok].tolist()])
+    changed = np.flatnonzero(rng.random(n) < CHANGE_ADDRESS_SHARE)
+    change_at = orders.at[changed] + _uniform_us(rng, 10 * MINUTE, 6 * HOUR, len(changed))
+    ok = rng.random(len(changed)) >= CHANGE_ADDRESS_FAIL
+    _page_task(rng, log, orders, changed, change_at, ok, "change_address", CHANGE_ADDRESS_S, "/account/orders")
+
+
+def _page_task(rng: np.random.Generator, log: _EventLog, orders: _Orders, rows: Array, visit_at: Array, ok: Array,
+               task: str, median_s: float, path: str) -> None:
+    """A visit to the task's page, then the attempt's outcome; failed attempts drag on longer before giving up."""
+    mobile = orders.mobile[rows]
+    log.add(EV_VISIT, visit_at, orders.cust[rows], _visit_props(_load_ms(rng, orders.slow[rows], mobile), mobile, path))
+    took = _seconds(rng, median_s, mobile) * np.where(ok, 1.0, 2.0)
+    log.add(EV_TASK, visit_at + (took * 1e6).astype(np.int64), orders.cust[rows],
+            _task_props(task, ok, took, orders.ids[rows]))
+
+
+def _browsing(rng: np.random.Generator, log: _EventLog, clock: _Clock, cust: _Customers, gone: Array) -> None:
     """Sessions between orders: visits and views, some carts, a few checkouts that a payment error ends."""
-    who = _draw_per_customer(rng, clock, cust, cust.rate * 1.4 + 1.5)
-    n = len(who)
+    who = _draw_per_customer(rng, clock, cust, cust.rate * 1.4 + 2.0)
     start = _activity_times(rng, clock, cust, who)
+    stay = start < gone[who]  # customers who left stop coming
+    who, start = who[stay], start[stay]
+    n = len(who)
     mobile = rng.random(n) < cust.mobile[who]
     slow = rng.random(n) < np.where(mobile, 0.09, 0.05)
     product = rng.integers(0, len(PRODUCTS), n)
@@ -884,17 +992,27 @@ def _browsing(rng: np.random.Generator, log: _EventLog, clock: _Clock, cust: _Cu
     carted = np.flatnonzero(rng.random(n) < 0.25)
     cart_at = until[carted] + _uniform_us(rng, 30_000_000, 3 * MINUTE, len(carted))
     log.add(EV_CART, cart_at, who[carted], _product_props(product[carted]))
-    # Abandoned checkouts: slow pages and failed payments are what make people leave.
-    leaves = rng.random(len(carted)) < 0.08 + 0.25 * slow[carted]
+    # Abandoned checkouts: slow pages, failed payments and checkout errors are what make people leave.
+    leaves = rng.random(len(carted)) < 0.16 + 0.3 * slow[carted]
     left = carted[leaves]
-    checkout_at = cart_at[leaves] + _uniform_us(rng, 30_000_000, 2 * MINUTE, len(left))
-    loads = np.round(np.where(slow[left], rng.lognormal(np.log(7000), 0.35, len(left)),
-                              rng.lognormal(np.log(900), 0.45, len(left))))
+    m = len(left)
+    checkout_at = cart_at[leaves] + _uniform_us(rng, 30_000_000, 2 * MINUTE, m)
+    loads = _load_ms(rng, slow[left], mobile[left], 7000.0)
     log.add(EV_CHECKOUT, checkout_at, who[left], [f'{{"load_ms":{int(ms)}}}' for ms in loads.tolist()])
-    failed = rng.random(len(left)) < 0.4
+    took = _seconds(rng, CHECKOUT_S, mobile[left]) + 20
+    gave_up = checkout_at + (took * 1e6).astype(np.int64)
+    log.add(EV_TASK, gave_up, who[left], _task_props("checkout", np.zeros(m, dtype=bool), took))
+    u = rng.random(m)
+    failed = u < 0.4
     errors = rng.integers(0, len(PAYMENT_ERRORS), int(failed.sum()))
-    log.add(EV_PAYFAIL, checkout_at[failed] + _uniform_us(rng, 20_000_000, 90_000_000, int(failed.sum())),
-            who[left][failed], [f'{{"error":"{PAYMENT_ERRORS[e]}"}}' for e in errors.tolist()])
+    halfway = checkout_at + (gave_up - checkout_at) // 2
+    log.add(EV_PAYFAIL, halfway[failed], who[left][failed], [f'{{"error":"{PAYMENT_ERRORS[e]}"}}'
+                                                             for e in errors.tolist()])
+    sale = clock.sale[_day_index(clock, checkout_at)]
+    erred = ~failed & (u < 0.55 + 0.2 * sale)
+    kinds = rng.integers(0, len(CHECKOUT_ERRORS), int(erred.sum()))
+    log.add(EV_CHECKOUT_ERROR, halfway[erred], who[left][erred], [f'{{"error":"{CHECKOUT_ERRORS[k]}"}}'
+                                                                  for k in kinds.tolist()])
 
 
 # -- survey responses ----------------------------------------------------------------------------------------------
@@ -976,6 +1094,19 @@ def _texts(rng: np.random.Generator, lang: Array, cause: Array, polarity: Array,
     return out
 
 
+def _follow_ups(rng: np.random.Generator, orders: _Orders, resp: _Responses) -> tuple[Array, Array, Array]:
+    """The NPS responses that also answer the 1-5 follow-ups, whether the product met expectations and how likely a
+    purchase in the next 30 days is, both in line with the NPS score: a late parcel hurts the NPS more than the
+    product, and a customer about to leave says so."""
+    rows = np.flatnonzero(resp.kind == NPS)
+    rows = rows[rng.random(len(rows)) < FOLLOW_UP_RATE]
+    o, score = resp.order[rows], resp.score[rows]
+    m = len(rows)
+    met = 1 + 0.42 * (score + 2.0 * orders.late[o] - 1.5 * orders.damaged[o] + rng.normal(0.0, 1.2, m))
+    again = 1.2 + 0.35 * score - 1.3 * orders.left[o] + rng.normal(0.0, 0.8, m)
+    return rows, np.clip(np.round(met), 1, 5), np.clip(np.round(again), 1, 5)
+
+
 def _survey_tables(rng: np.random.Generator, workspace_id: str, cust: _Customers, orders: _Orders,
                    resp: _Responses) -> dict[str, pa.Table]:
     n = len(resp.kind)
@@ -1002,11 +1133,15 @@ def _survey_tables(rng: np.random.Generator, workspace_id: str, cust: _Customers
     cause = _comment_causes(rng, resp.kind[commented], orders, resp.order[commented], positive[commented])
     texts = _texts(rng, cust.lang[who[commented]], cause, positive[commented].astype(int), strong[commented], orders,
                    resp.order[commented])
-    # Long answers: the score of every response, then the comments, sorted back under their response.
-    a_resp = np.concatenate([np.arange(n), commented])
-    a_kind = np.concatenate([kinds[resp.kind], np.full(len(commented), "comment", dtype=object)])
-    a_num: list[float | None] = [*resp.score.tolist(), *([None] * len(commented))]
-    a_text: list[str | None] = [*([None] * n), *texts]
+    follow, expectations, again = _follow_ups(rng, orders, resp)
+    m = len(follow)
+    # Long answers: the score of every response, the follow-ups, then the comments, sorted back under their response.
+    a_resp = np.concatenate([np.arange(n), follow, follow, commented])
+    a_kind = np.concatenate([kinds[resp.kind], np.full(m, "attitudinal", dtype=object),
+                             np.full(m, "repurchase", dtype=object), np.full(len(commented), "comment", dtype=object)])
+    a_num: list[float | None] = [*resp.score.tolist(), *expectations.tolist(), *again.tolist(),
+                                 *([None] * len(commented))]
+    a_text: list[str | None] = [*([None] * (n + 2 * m)), *texts]
     a_order = np.argsort(a_resp, kind="stable")
     answers = to_arrow("answers", {
         "workspace_id": np.full(len(a_resp), workspace_id, dtype=object),

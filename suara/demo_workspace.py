@@ -22,6 +22,16 @@ SURVEYS = {
                 "text": {"en": "How likely are you to recommend us to a friend or colleague?"},
             },
             {"id": "comment", "kind": "comment", "text": {"en": "What is the main reason for your score?"}},
+            {
+                "id": "attitudinal",
+                "kind": "attitudinal",
+                "text": {"en": "To what extent do you agree or disagree: “The product met my expectations.”"},
+            },
+            {
+                "id": "repurchase",
+                "kind": "repurchase_intent",
+                "text": {"en": "How likely are you to buy from us again in the next 30 days?"},
+            },
         ],
     ),
     "support-csat": (

@@ -376,7 +376,7 @@ def list_cases(
     offset: int = 0,
     now: datetime | None = None,
 ) -> CasePage:
-    """Cases matching the filters, the most urgent deadline first among open ones, then newest."""
+    """Cases matching the filters: open ones first, then the newest first."""
     now = now or utcnow()
     q = select(Case).where(Case.workspace_id == workspace_id)
     if filters.status:

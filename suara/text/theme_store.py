@@ -118,8 +118,11 @@ def run_themes(
                 row.status = ACTIVE
             elif row.status != STALE:
                 row.status, stale = STALE, stale + 1
-        docs = [terms(t or "", lg or "")[0] for t, lg in zip(texts, langs, strict=True)]
-        assigned = assign(docs, langs, current)
+        ids = {t.theme_id: c.theme_id for t, c in zip(fit.themes, current, strict=False)}
+        if len(current) == len(fit.themes):  # the fit's own centroids: rename its assignments, no second pass
+            assigned = [[(ids[t], sc) for t, sc in found] for found in fit.assignments]
+        else:
+            assigned = assign(fit.terms, langs, current)
         records = _records(workspace_id, df, assigned)
         s.flush()
         s.execute(delete(ThemeItem).where(ThemeItem.workspace_id == workspace_id))

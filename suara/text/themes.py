@@ -31,7 +31,7 @@ MAX_PER_ITEM = 2
 MATCH = 0.45  # centroid cosine above which a new topic is the same theme as a stored one
 DUPLICATE = 0.18  # topics of one fit this close are one topic split in two (sub-phrases of it)
 OVERLAP = 0.3  # topics sharing this share of the smaller one's items are one topic split in two
-SAMPLE = 6000  # texts per language the topics are learnt from (evenly spread); every text is assigned after
+SAMPLE = 5000  # texts per language the topics are learnt from (evenly spread); every text is assigned after
 
 _WORD = re.compile(r"[^\W\d_]+")
 _REPEAT = re.compile(r"(\w)\1{2,}")
@@ -111,6 +111,7 @@ class ThemeFit:
 
     themes: list[Theme]
     assignments: list[list[tuple[str, float]]] = field(default_factory=list)
+    terms: list[list[str]] = field(default_factory=list, repr=False)  # each text's terms, to assign again
 
 
 def theme_id(language: str, anchors: Sequence[str]) -> str:
@@ -139,8 +140,10 @@ class ThemeModel:
             themes += self._fit_language(lang, [docs[i] for i in idx])
         fit = ThemeFit(themes)
         fit.assignments = assign([d[0] for d in docs], list(languages), themes)
-        themes = _merge_overlapping(themes, fit.assignments)
-        fit.assignments = assign([d[0] for d in docs], list(languages), themes)
+        joined = _merge_overlapping(themes, fit.assignments)
+        if len(joined) < len(themes):
+            themes = joined
+            fit.assignments = assign([d[0] for d in docs], list(languages), themes)
         sizes = Counter(tid for a in fit.assignments for tid, _ in a)
         # a topic few items reach is noise: drop it and assign again without it
         floor = max(3, int(self.min_share * sum(1 for d in docs if d[0])))
@@ -148,6 +151,7 @@ class ThemeModel:
         if len(kept) < len(themes):
             fit.assignments = assign([d[0] for d in docs], list(languages), kept)
             sizes = Counter(tid for a in fit.assignments for tid, _ in a)
+        fit.terms = [d[0] for d in docs]
         fit.themes = sorted(
             (Theme(t.theme_id, t.language, t.name, t.phrases, t.terms, sizes[t.theme_id]) for t in kept),
             key=lambda t: (-t.size, t.theme_id),
@@ -174,7 +178,7 @@ class ThemeModel:
         k = min(topic_count(len(docs)), x.shape[1] - 1, x.shape[0] - 1)
         if k < 2:
             return []
-        nmf = NMF(n_components=k, init="nndsvd", max_iter=100, tol=2e-3, random_state=self.seed)
+        nmf = NMF(n_components=k, init="nndsvd", max_iter=80, tol=3e-3, random_state=self.seed)
         with warnings.catch_warnings():  # a topic that has not fully converged is still a usable topic
             warnings.simplefilter("ignore", ConvergenceWarning)
             nmf.fit(x)

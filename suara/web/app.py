@@ -70,6 +70,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     api.include_router(outbox.router)
     api.include_router(alerts.router)
     api.include_router(journeys_api.router)
+    from suara.web.api.churn import router as churn_router
+
+    api.include_router(churn_router)  # /api/v1/models/churn: churn risk and its backtest
     api.include_router(channels_api.router)
     api.include_router(outreach_api.router)
     api.include_router(cases_api.router)

@@ -15,14 +15,16 @@ from suara.errors import ValidationFailed
 from suara.notify import Worker
 from suara.notify.mail import EmailChannel
 from suara.notify.tables import OutboxMessage
-from suara.notify.webhooks import EndpointRepo
+from suara.notify.webhook import WebhookChannel
+from suara.notify.webhooks import EndpointRepo, endpoint_lookup
 from suara.settings import Settings
 from suara.store.app import Role, WorkspaceRepo, utcnow
 from tests.notify import conftest as notify
-from tests.notify.conftest import Inbox, Store, drain
+from tests.notify.conftest import Inbox, Receiver, Store, drain
 
-# The notification tests' fixtures: a migrated store (SQLite, PostgreSQL when configured) and a local SMTP server.
-store, inbox = notify.store, notify.inbox
+# The notification tests' fixtures: a migrated store (SQLite, PostgreSQL when configured), a local SMTP server and a
+# local webhook receiver that checks signatures.
+store, inbox, receiver = notify.store, notify.inbox, notify.receiver
 
 ANA = Actor(None, "Ana")
 
@@ -38,11 +40,12 @@ def _messages(store: Store) -> list[OutboxMessage]:
         return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def test_a_missed_first_contact_escalates_once_per_breach(store: Store, inbox: Inbox) -> None:
+def test_a_missed_first_contact_escalates_once_per_breach(store: Store, inbox: Inbox, receiver: Receiver) -> None:
     ws = store.workspace_id
     save_team(store.app, ws, "care", manager_email="boss@shop.example")
     with store.app.session() as s:
-        EndpointRepo(s, ws).create("http://127.0.0.1:9/hook", events=["case.*"])
+        receiver.secret = EndpointRepo(s, ws).create(receiver.url, events=["case.*"]).secret
+    receiver.start()
     case = create_case(store.app, ws, CaseCreate(customer_id="ana", topic="nps", priority="high"), ANA)
     assert case.first_due_at is not None
     assert sla.check_breaches(store.app, ws) == 0  # nothing is late yet
@@ -60,8 +63,12 @@ def test_a_missed_first_contact_escalates_once_per_breach(store: Store, inbox: I
     assert sorted(m.channel for m in sent) == ["email", "webhook"]
     email = next(m for m in sent if m.channel == "email")
     assert email.target == "boss@shop.example" and "missed its first contact deadline" in email.payload["text"]
-    drain(Worker(store.app, [_channel(inbox.port)]), lambda: len(inbox.messages) == 1)
+    channels = [_channel(inbox.port), WebhookChannel(endpoint_lookup(store.app), timeout_s=2)]
+    drain(Worker(store.app, channels), lambda: len(inbox.messages) == 1 and len(receiver.accepted) == 1)
     assert inbox.messages[0]["To"] == "boss@shop.example"
+    (hook,) = receiver.requests
+    assert hook["signed"] and hook["body"]["event"] == "case.breached"
+    assert hook["body"]["data"]["case_id"] == case.id and hook["body"]["data"]["target"] == "first_contact"
     # The resolution deadline is a breach of its own: one more escalation, then none.
     much_later = utcnow() + timedelta(hours=73)
     assert sla.check_breaches(store.app, ws, now=much_later) == 1

@@ -13,10 +13,16 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func
 
 from suara.outreach.policy import Ask, Cap, Contact, ContactPolicy, QuietHours, customer_zone, decide, next_allowed
+from suara.outreach.scheduler import run_pass
 from suara.outreach.send import Request, process, save_policy
 from suara.outreach.suppression import suppress
+from suara.outreach.tables import OutreachJob
+from suara.outreach.triggers import TriggerCreate, save_rule
+from suara.runtime import Runtime
+from suara.settings import Settings
 from suara.store.app import AppStore, WorkspaceRepo, create_workspace
 from suara.surveys import TEMPLATES
 
@@ -152,3 +158,94 @@ def test_deferral_lands_on_the_end_of_quiet_hours_across_midnight() -> None:
     assert next_allowed(datetime(2026, 3, 2, 2, 0), jakarta, quiet) == datetime(2026, 3, 2, 2, 0)  # 09:00 local
     local = datetime(2026, 3, 3, 1, 0, tzinfo=UTC).astimezone(jakarta)
     assert local.hour == 8
+
+
+@pytest.fixture(scope="module")
+def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    rt = Runtime.open(Settings(data_dir=Path(tmp_path_factory.mktemp("stream")) / "data"))
+    yield rt
+    rt.close()
+
+
+events = st.lists(
+    st.tuples(
+        st.sampled_from(CUSTOMERS),
+        st.sampled_from(["order_delivered", "add_to_cart", "checkout", "app_uninstalled"]),
+        st.integers(0, 3 * 24 * 60),
+    ),
+    min_size=1,
+    max_size=40,
+)
+rules = st.lists(
+    st.fixed_dictionaries(
+        {
+            "on": st.fixed_dictionaries(
+                {"event": st.sampled_from(["order_delivered", "add_to_cart", "app_uninstalled"])}
+            ),
+            "delay": st.sampled_from([0, "10m", "2h", "1d"]),
+            "kind": st.sampled_from(["survey", "message"]),
+            "sample": st.sampled_from([1.0, 0.5]),
+        }
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    policy=policies,
+    stream=events,
+    rule_set=rules,
+    passes=st.lists(st.integers(0, 5 * 24 * 60), max_size=6),
+    suppressed=st.sets(st.sampled_from(CUSTOMERS), max_size=1),
+)
+def test_event_streams_through_the_rules_never_break_a_rule(
+    shared_runtime: Runtime,
+    policy: ContactPolicy,
+    stream: list[tuple[str, str, int]],
+    rule_set: list[dict[str, object]],
+    passes: list[int],
+    suppressed: set[str],
+) -> None:
+    rt = shared_runtime
+    zones = dict(zip(CUSTOMERS, ["Asia/Jakarta", "Europe/Moscow", None, "America/New_York"], strict=True))
+    with rt.app.session() as s:
+        ws = create_workspace(s, f"s{next(_n)}", "stream").id
+        t = TEMPLATES["post-purchase-csat"]
+        WorkspaceRepo(s, ws).save_survey(t.key, t.name, t.definition.model_dump(mode="json", exclude_none=True))
+        save_policy(s, ws, policy)
+        for c in suppressed:
+            suppress(s, ws, f"{c}@x.io")
+    for i, rule in enumerate(rule_set):
+        save_rule(rt.app, ws, TriggerCreate(name=f"r{i}", definition={**rule, "survey": "post-purchase-csat"}))  # type: ignore[arg-type]
+    docs: list[dict[str, object]] = [
+        {
+            "type": "identify",
+            "userId": c,
+            "timestamp": "2026-01-01T00:00:00Z",
+            "traits": {"email": f"{c}@x.io", "timezone": z},
+        }
+        for c, z in zones.items()
+    ]
+    docs += [
+        {"type": "track", "event": e, "userId": c, "timestamp": (START + timedelta(minutes=m)).isoformat() + "Z"}
+        for c, e, m in stream
+    ]
+    rt.ingestor.ingest("events", ws, docs)
+    for minutes in [0, *sorted(passes), 6 * 24 * 60]:  # the job stopped and resumed at random instants
+        run_pass(rt, now=START + timedelta(minutes=minutes))
+    from sqlalchemy import select
+
+    from suara.outreach.tables import Decision
+
+    queued: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    with rt.app.session() as s:
+        for d in s.scalars(select(Decision).where(Decision.workspace_id == ws, Decision.outcome == "queued")):
+            assert d.customer_id not in suppressed
+            assert not _quiet(d.at, zones[d.customer_id], policy)
+            queued[d.customer_id].append((d.at, d.kind))
+        jobs = s.scalar(select(func.count()).select_from(OutreachJob).where(OutreachJob.workspace_id == ws))
+        decided = s.scalar(select(func.count()).select_from(Decision).where(Decision.workspace_id == ws))
+    assert jobs == decided  # every job decided exactly once
+    assert _violations(queued, policy) == []

@@ -208,3 +208,17 @@ def test_jobs_for_is_pure_over_a_frame() -> None:
     )
     (job,) = scheduler.jobs_for(events, {"w": [(7, rule)]}, at("2026-03-02T10:00"))
     assert (job["source_id"], job["rule_id"], job["due_at"]) == ("a", 7, at("2026-03-02T11:00"))
+
+
+def test_the_background_runner_runs_the_outreach_job(world: World) -> None:
+    from datetime import UTC, datetime
+
+    from suara.background import JOBS
+    from suara.background import run_pass as background_pass
+
+    assert JOBS["outreach"] == "suara.outreach.scheduler:run_pass"
+    world.identify("ana", email="ana@shop.example")
+    world.rule("exit", on={"event": "app_uninstalled"}, survey="exit-survey")
+    world.track("ana", "app_uninstalled", (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S"))
+    assert background_pass(world.rt, ["outreach"])["outreach"] >= 2  # the event read and its job decided
+    assert [o for _, o, _ in _log(world)] == ["queued"]

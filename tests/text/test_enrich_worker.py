@@ -77,3 +77,20 @@ def test_job_enriches_new_items_with_language_sentiment_aspects_and_themes(runti
         twin = got.get(f"r{i % 4}:comment")
         assert got.get(f"r{i}:comment") == twin
     assert sum(f"r{i}:comment" in got for i in range(500, 508)) >= 2
+
+
+def test_job_fits_a_workspaces_first_themes_once_it_has_enough_items(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(enrich_mod, "FIRST_FIT", 40)
+    ws = Tenant(runtime, "worker-first-fit").workspace_id
+    _ingest(runtime, ws, 20)
+    enrich_new(runtime)
+    assert theme_store.themes(runtime.app, ws) == []  # too few items yet
+    _ingest(runtime, ws, 40, start=100)
+    enrich_new(runtime)
+    fitted = theme_store.themes(runtime.app, ws)
+    assert fitted and sum(t.size for t in fitted) > 0
+    _ingest(runtime, ws, 4, start=900)
+    enrich_new(runtime)
+    assert {t.theme_id for t in theme_store.themes(runtime.app, ws)} == {t.theme_id for t in fitted}  # no re-fit

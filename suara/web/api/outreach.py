@@ -3,7 +3,7 @@ delivery funnel of each survey. Surveys are addressed by key, as in `/surveys/{k
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -142,7 +142,7 @@ def get_decisions(
 def get_suppressions(principal: CurrentPrincipal, runtime: RuntimeDep) -> list[SuppressionPublic]:
     with runtime.app.session() as s:
         return [
-            SuppressionPublic(value=r.value, reason=r.reason, created_at=r.created_at)
+            SuppressionPublic(value=r.value, reason=r.reason, created_at=r.created_at.replace(tzinfo=UTC))
             for r in suppressions(s, principal.workspace_id)
         ]
 
@@ -154,7 +154,7 @@ def add_suppression(body: SuppressionIn, principal: CurrentPrincipal, runtime: R
     with runtime.app.session() as s:
         suppress(s, principal.workspace_id, body.value, body.reason)
         row = next(r for r in suppressions(s, principal.workspace_id) if r.value == body.value)
-        return SuppressionPublic(value=row.value, reason=row.reason, created_at=row.created_at)
+        return SuppressionPublic(value=row.value, reason=row.reason, created_at=row.created_at.replace(tzinfo=UTC))
 
 
 @router.delete("/outreach/suppressions/{value}", status_code=204)

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from suara.act import cases
@@ -186,8 +187,10 @@ def _case_action(request: Request, case_id: int, act: Any) -> Response:
         act(principal)
     except SuaraError as exc:
         return _back(f"/cases/{case_id}", exc.detail)
-    except ValueError as exc:  # a form value the schema refuses
-        return _back(f"/cases/{case_id}", str(exc).splitlines()[-1].strip())
+    except ValidationError as exc:  # a form value the schema refuses
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return _back(f"/cases/{case_id}", f"{where}: {first['msg']}" if where else first["msg"])
     return _back(f"/cases/{case_id}")
 
 
@@ -209,7 +212,8 @@ def update(
         if status:
             fields["status"] = status
         if owner_id:
-            fields["owner_id"] = None if owner_id == "none" else int(owner_id)
+            # A value that is not an id fails the schema (ge=1) and comes back as a message.
+            fields["owner_id"] = None if owner_id == "none" else int(owner_id) if owner_id.isdigit() else 0
         if priority:
             fields["priority"] = priority
         if root_cause.strip():
