@@ -287,6 +287,8 @@ _MEASURES = [
        "Median hours from a ticket's opening to its resolution.", src.ticket_units("resolution"), Quantile(0.5)),
     _m("fcr_rate", "First-contact resolution", "support", "% of resolved tickets",
        "Share of resolved tickets resolved in one contact and never reopened.", src.ticket_units("fcr"), Share(1)),
+    _m("ticket_csat", "CSAT after resolution", "support", "% satisfied",
+       "Share of rated resolved tickets whose CSAT (1-5) is 4 or 5.", src.ticket_units("csat"), Share(4)),
     _m("backlog", "Backlog", "support", "open tickets",
        "Tickets open at the end of the period; break down by `age` for the backlog by age.", src.backlog, Count()),
 ]  # fmt: skip

@@ -373,7 +373,7 @@ def _period_index(ts: ir.TimestampValue, period: str) -> ir.IntegerValue:
 
 # -- support -------------------------------------------------------------------------------------------------------
 def ticket_units(value: str) -> Frame:
-    """Tickets by the instant they were opened, `x` in hours or as a first-contact-resolution flag."""
+    """Tickets by the instant they were opened, `x` in hours, as a first-contact-resolution flag, or the CSAT score."""
 
     def frame(ctx: Context) -> ir.Table:
         t = ctx.table("tickets")
@@ -385,6 +385,9 @@ def ticket_units(value: str) -> Frame:
         elif value == "resolution":
             t = t.filter(t.resolved_at.notnull())
             x = (seconds(t.resolved_at) - opened) / 3600
+        elif value == "csat":
+            t = t.filter(t.resolved_at.notnull() & t.csat.notnull())
+            x = t.csat
         else:
             t = t.filter(t.resolved_at.notnull())
             x = ((t.contacts.fill_null(1) <= 1) & ~t.reopened.fill_null(False)).cast("float64")

@@ -304,6 +304,10 @@ def test_first_response_resolution_and_fcr(engine: str) -> None:
     _check_quantile(run(engine, MetricSpec(metric="resolution_time")), hours, 0.5)
     fcr = sum(x["contacts"] <= 1 and not x["reopened"] for x in resolved)
     assert_estimate(run(engine, MetricSpec(metric="fcr_rate")), wilson(fcr, len(resolved)), len(resolved))
+    rated = [x["csat"] for x in resolved if x["csat"] is not None]
+    assert 0 < len(rated) < len(resolved)
+    satisfied = sum(c >= 4 for c in rated)
+    assert_estimate(run(engine, MetricSpec(metric="ticket_csat")), wilson(satisfied, len(rated)), len(rated))
 
 
 def test_backlog_by_age_at_the_end(engine: str) -> None:

@@ -128,9 +128,11 @@ def build(seed: int = 5) -> World:
         # Whole seconds, as help desks export them.
         first = opened + timedelta(seconds=rng.randint(360, 30 * 3600)) if rng.random() < 0.9 else None
         resolved = opened + timedelta(seconds=rng.randint(3600, 20 * 86400)) if rng.random() < 0.75 else None
+        csat = rng.randint(1, 5) if resolved and rng.random() < 0.6 else None  # asked after resolution; some answer
         world.tickets.append({"ticket_id": f"t{n}", "customer_id": rng.choice(customers), "channel": "email",
                               "created_at": opened, "first_response_at": first, "resolved_at": resolved,
-                              "contacts": rng.choice([1, 1, 2, 3]), "reopened": rng.random() < 0.1})  # fmt: skip
+                              "contacts": rng.choice([1, 1, 2, 3]), "reopened": rng.random() < 0.1,
+                              "csat": csat})  # fmt: skip
     world.tables["orders"] = _table("orders", world.orders, currency="USD")
     world.tables["feedback"] = _table("feedback", world.feedback)
     world.tables["enrichments"] = _table("enrichments", world.enrichments)
