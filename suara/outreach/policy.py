@@ -35,17 +35,25 @@ class Cap(BaseModel):
 
 
 class QuietHours(BaseModel):
-    """Local times between which nobody is contacted; `start` after `end` spans midnight (21:00 to 08:00)."""
+    """Local times (HH:MM) between which nobody is contacted; `start` after `end` spans midnight (21:00 to 08:00)."""
 
     model_config = ConfigDict(extra="forbid")
-    start: time = time(21, 0)
-    end: time = time(8, 0)
+    start: str = Field("21:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    end: str = Field("08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
         if self.start == self.end:
             raise ValueError("quiet hours need different start and end times")
         return self
+
+    @property
+    def begins(self) -> time:
+        return time.fromisoformat(self.start)
+
+    @property
+    def ends(self) -> time:
+        return time.fromisoformat(self.end)
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -126,9 +134,10 @@ def customer_zone(tz: str | None, default: str) -> ZoneInfo:
 
 
 def _in_quiet(local: time, quiet: QuietHours) -> bool:
-    if quiet.start < quiet.end:
-        return quiet.start <= local < quiet.end
-    return local >= quiet.start or local < quiet.end
+    start, end = quiet.begins, quiet.ends
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
 
 
 def next_allowed(at: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> datetime:
@@ -139,9 +148,9 @@ def next_allowed(at: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> date
     if not _in_quiet(local.time().replace(tzinfo=None), quiet):
         return at
     day = local.date()
-    if quiet.start > quiet.end and local.time().replace(tzinfo=None) >= quiet.start:
+    if quiet.begins > quiet.ends and local.time().replace(tzinfo=None) >= quiet.begins:
         day += timedelta(days=1)  # quiet since the evening: allowed again tomorrow morning
-    end = datetime.combine(day, quiet.end, tzinfo=zone)
+    end = datetime.combine(day, quiet.ends, tzinfo=zone)
     return end.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -168,7 +177,7 @@ def decide(
     quota_used: int = 0,
 ) -> Verdict:
     """Queued (possibly deferred past quiet hours) or skipped, with the reason in words."""
-    if suppressed and False:
+    if suppressed:
         return Verdict("skipped", "skipped: unsubscribed", ask.at)
     if not ask.target:
         trait = TARGET_TRAIT.get(ask.channel, "address")

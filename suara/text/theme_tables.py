@@ -45,7 +45,7 @@ class ThemeItem(Base):
 
     __tablename__ = "text_theme_items"
     __table_args__ = (Index("ix_text_theme_items_theme", "workspace_id", "theme_id"),)
-    workspace_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
     item_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     item_id: Mapped[str] = mapped_column(String(300), primary_key=True)
     theme_id: Mapped[str] = mapped_column(String(40), primary_key=True)

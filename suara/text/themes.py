@@ -34,6 +34,7 @@ OVERLAP = 0.3  # topics sharing this share of the smaller one's items are one to
 SAMPLE = 5000  # texts per language the topics are learnt from (evenly spread); every text is assigned after
 
 _WORD = re.compile(r"[^\W\d_]+")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+")  # links and handles name no topic
 _REPEAT = re.compile(r"(\w)\1{2,}")
 _EN_ENDING = re.compile(r"(ing|ed|es|s)$(?<!ss)")
 _RU_ENDING = re.compile(
@@ -87,7 +88,8 @@ def _stem(word: str, lang: str) -> str:
 def terms(text: str, lang: str) -> tuple[list[str], dict[str, str]]:
     """The text's terms (uni- and bigrams of stems, stop words out) and each stem's surface word."""
     stop = STOP.get(lang, frozenset())
-    words = [w for w in _WORD.findall(_REPEAT.sub(r"\1\1", text.lower())) if len(w) > 1 and w not in stop]
+    clean = _REPEAT.sub(r"\1\1", _NOISE.sub(" ", text.lower()))
+    words = [w for w in _WORD.findall(clean) if len(w) > 1 and w not in stop]
     stems = [_stem(w, lang) for w in words]
     surface = dict(zip(stems, words, strict=True))
     return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False) if a != b], surface

@@ -3,6 +3,7 @@ same inputs, and the interactive parts work (adding a funnel step, the heatmap's
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -101,6 +102,7 @@ def test_funnel_builder_adds_a_step_and_exports_the_dropped(shop: Shop, page: Pa
     expect(page.locator(".step-select")).to_have_count(3)
     page.locator(".step-select").nth(2).select_option("add_to_cart")
     page.click("#run-funnel")
+    page.wait_for_url(re.compile("step=add_to_cart"))  # the result of this submit, not of the step just added
     expect(page.locator("#funnel-result .funnel-step")).to_have_count(3)
     data = api(shop, page.locator("#funnel-result").get_attribute("data-api") or "")
     assert [s["name"] for s in data["steps"]] == ["visit", "browse", "add_to_cart"]

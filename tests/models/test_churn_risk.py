@@ -3,19 +3,31 @@ best achievable ROC-AUC computed from the simulation's own hazards; scoring, phr
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+import typer
 from sklearn.metrics import roc_auc_score
+from typer.testing import CliRunner
 
+from suara import cli as suara_cli
+from suara.cli_models import models_app
 from suara.errors import ValidationFailed
-from suara.models.churn_risk import ChurnRiskSpec, backtest, calibration_table, describe, score
+from suara.models.churn import ChurnModel
+from suara.models.churn_risk import ChurnRiskSpec, backtest, calibration_table, describe, score, training_set
+from suara.runtime import Runtime
+from suara.settings import load_settings
+from suara.store.app import create_workspace
 from suara.store.warehouse import FACTS, Warehouse, to_arrow
 from tests.parity import duckdb_warehouse
 
@@ -43,17 +55,20 @@ def _table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
 @cache
 def simulate(n: int = 1500, seed: int = 3) -> Sim:
     """Customers sign up until 60 days before the end, answer NPS 3 days later, some open a ticket that is never
-    resolved, carry two traits that mean nothing (colour, shoe size), visit while active and leave at their hazard."""
+    resolved, carry two traits that mean nothing (colour, shoe size), visit (and sometimes buy) while active and
+    leave at their hazard."""
     rng = np.random.default_rng(seed)
-    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in ("events", "responses", "answers", "tickets", "identities")}
+    facts = ("events", "orders", "responses", "answers", "tickets", "identities")
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in facts}
     hazard, gone = {}, {}
     for i in range(n):
         c = f"c{i:04d}"
         signup = START + timedelta(days=float(rng.uniform(0, DAYS - 60)))
         nps = int(rng.integers(0, 11))
         stuck = rng.random() < 0.3  # a ticket left open
+        spend = rng.gamma(3.0, 30.0)  # the customer's mean order value; orders vary around it
         h = BASE_HAZARD * np.exp(DETRACTOR_LOG_HR * (nps <= 6) + TICKET_LOG_HR * stuck)
-        leave = signup + timedelta(days=float(rng.exponential(1 / h)))
+        leave = signup + timedelta(days=3 + float(rng.exponential(1 / h)))  # after answering the survey
         hazard[c], gone[c] = float(h), leave
         answered = signup + timedelta(days=3)
         rows["responses"].append(
@@ -77,6 +92,10 @@ def simulate(n: int = 1500, seed: int = 3) -> Sim:
                 break
             rows["events"].append({"event_id": f"e{len(rows['events'])}", "type": "track", "event": "visit",
                                    "customer_id": c, "timestamp": t})  # fmt: skip
+            if rng.random() < 0.25:  # a quarter of the visits end in an order
+                rows["orders"].append({"order_id": f"o{len(rows['orders'])}", "customer_id": c, "ordered_at": t,
+                                       "amount": float(rng.gamma(4.0, spend / 4)), "currency": "USD",
+                                       "status": "completed"})  # fmt: skip
     return Sim({k: _table(k, v) for k, v in rows.items()}, hazard, gone)
 
 
@@ -85,41 +104,56 @@ def shop() -> Warehouse:
     return duckdb_warehouse(simulate().tables)
 
 
-def oracle_auc(sim: Sim, customers: list[str], labels: np.ndarray, cut: datetime) -> float:
-    """The ROC-AUC of the true churn probabilities: 1 for those already gone, 1 - exp(-hazard x horizon) for the
-    rest (the hazard is constant, so the past does not change it). No model of the features can do better."""
-    truth = [1.0 if sim.gone[c] < cut else 1 - np.exp(-sim.hazard[c] * HORIZON) for c in customers]
-    return float(roc_auc_score(labels, truth))
+def truth(sim: Sim, customers: list[str], cut: datetime) -> np.ndarray:
+    """The true chance of no activity in the horizon after `cut`: 1 for those already gone; for the rest, leaving
+    (hazard h) before the next visit (rate v) or no visit in the horizon: h/(h+v) (1 - e^-(h+v)H) + e^-(h+v)H."""
+    out = []
+    for c in customers:
+        h, v = sim.hazard[c], VISITS_PER_DAY
+        quiet = np.exp(-(h + v) * HORIZON)
+        out.append(1.0 if sim.gone[c] < cut else h / (h + v) * (1 - quiet) + quiet)
+    return np.array(out)
 
 
 def test_backtest_ranks_the_planted_drivers_and_comes_near_the_best_possible_auc(shop: Warehouse) -> None:
     spec = ChurnRiskSpec(horizon_days=HORIZON, as_of=END, traits=["colour", "shoe"])
     bt = backtest(shop, WS, spec)
-    assert bt.test_cutoff == END - timedelta(days=HORIZON)
-    assert bt.training_cutoffs == [bt.test_cutoff - timedelta(days=HORIZON + d) for d in (60, 30, 0)]
-    from suara.models.churn_features import churn_features, churn_labels
-
-    X = churn_features(shop, WS, bt.test_cutoff)
-    y = churn_labels(shop, WS, X.index, bt.test_cutoff, HORIZON).to_numpy()
-    assert len(X) == bt.test_customers and y.mean() == pytest.approx(bt.test_rate)
-    best = oracle_auc(simulate(), list(X.index), y, bt.test_cutoff)
-    # The simulation's signal is strong (best AUC ~0.8); ~2,000 training rows cost a few points of AUC at most.
-    assert best > 0.72
-    assert best - 0.06 <= bt.roc_auc <= best + 0.03
+    cut = bt.test_cutoff
+    assert cut == END - timedelta(days=HORIZON)
+    assert bt.training_cutoffs == [cut - timedelta(days=HORIZON + d) for d in (60, 30, 0)]
+    X, y, _ = training_set(shop, WS, spec, cut, "USD")  # the test cut-off's customers come last
+    X, y = X.iloc[-bt.test_customers :], y.iloc[-bt.test_customers :].to_numpy()
+    assert y.mean() == pytest.approx(bt.test_rate)
+    # No model of the features can rank better than the truth; the bound below leaves room for estimation error
+    # (over seeds 1-5 of this simulation the gap was 0.014 to 0.04).
+    best = float(roc_auc_score(y, truth(simulate(), list(X.index), cut)))
+    assert best - 0.06 <= bt.roc_auc <= best
     assert bt.brier < bt.base_rate_brier
     # calibrated: the riskiest tenth churns far more often than the safest, near what was predicted
     top, bottom = bt.calibration[-1], bt.calibration[0]
     assert top.actual > bottom.actual + 0.3 and abs(top.predicted - top.actual) < 0.15
-    # The planted drivers outweigh the traits that mean nothing, each counted over its columns (NPS shows in last,
-    # mean and asked; an open ticket in the unresolved count and the missing resolution time); recency, how churn
-    # shows before the cut-off, comes first.
+    # Most churners are gone before the cut-off, so recency weighs most. The planted drivers, each counted over its
+    # columns (NPS in last, mean and asked; an open ticket in the unresolved count and the missing resolution time),
+    # outweigh the traits that mean nothing, which only overfitting gives weight (ratios 1.9 to 3.4 over seeds 1-5).
     w = bt.factor_weights
     assert next(iter(w)) == "recency_days"
     nps = sum(w.get(k, 0.0) for k in ("nps_last", "nps_mean", "nps_asked"))
     tickets = sum(w.get(k, 0.0) for k in ("tickets_unresolved", "tickets", "resolution_hours_mean"))
     noise = max(w.get("colour", 0.0), w.get("shoe", 0.0))
-    assert nps > 3 * noise and tickets > 3 * noise, w
-    assert max(w["nps_last"], w["nps_mean"]) > noise and w["tickets_unresolved"] > noise
+    assert nps > 1.5 * noise and tickets > 1.5 * noise, w
+
+
+def test_the_drivers_rank_customers_who_are_still_visiting(shop: Warehouse) -> None:
+    """Among customers seen in the last week, recency says little: the ranking must come from NPS and tickets
+    (over seeds 1-5 the AUC there was 0.67 to 0.77, with about 23 churners in 520)."""
+    spec = ChurnRiskSpec(horizon_days=HORIZON, as_of=END)
+    cut = END - timedelta(days=HORIZON)
+    X, y, used = training_set(shop, WS, spec, cut - timedelta(days=HORIZON), "USD")
+    model = ChurnModel().fit(X, y)
+    Xt, yt, _ = training_set(shop, WS, spec.model_copy(update={"cutoffs": 1}), cut, "USD")
+    fresh = (Xt["recency_days"] < 7).to_numpy()
+    assert fresh.sum() > 400 and yt[fresh].sum() > 0
+    assert roc_auc_score(yt[fresh], model.predict_proba(Xt[fresh])[:, 1]) > 0.6
 
 
 def test_scores_every_active_customer_with_phrased_reasons(shop: Warehouse) -> None:
@@ -127,7 +161,8 @@ def test_scores_every_active_customer_with_phrased_reasons(shop: Warehouse) -> N
     result = score(shop, WS, spec)
     sim = simulate()
     active = {c for c, g in sim.gone.items() if g >= END - timedelta(days=HORIZON)}
-    assert {c.customer_id for c in result.customers} <= active
+    scored = {c.customer_id for c in result.customers}
+    assert scored <= active and len(scored) > 0.95 * len(active)  # a few left without a visit in between
     risks = [c.risk for c in result.customers]
     assert risks == sorted(risks, reverse=True) and min(risks) > 0 and max(risks) < 1
     assert result.training_cutoffs[-1] == END - timedelta(days=HORIZON)
@@ -183,3 +218,60 @@ def test_calibration_table_splits_by_predicted_risk() -> None:
         (2, pytest.approx(0.45), 0.5),
         (2, pytest.approx(0.85), 1.0),
     ]
+
+
+# -- the commands ---------------------------------------------------------------------------------------------------
+cli = typer.Typer()
+cli.add_typer(models_app, name="models")
+runner = CliRunner()
+
+
+@cli.callback()
+def _root(data_dir: Annotated[Path, typer.Option("--data-dir")]) -> None:
+    suara_cli.state.settings = load_settings(data_dir=data_dir)
+    suara_cli.state.workspace = None
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose one workspace holds the simulated shop."""
+    folder = tmp_path_factory.mktemp("churn") / "data"
+    with Runtime.open(load_settings(data_dir=folder)) as rt:
+        with rt.app.session() as s:
+            ws = create_workspace(s, "shop", "Shop").id
+        for name, table in simulate().tables.items():
+            ids = pa.array([ws] * table.num_rows, type=pa.string())
+            rt.warehouse.load(name, table.set_column(table.schema.get_field_index("workspace_id"), "workspace_id", ids))
+    return folder
+
+
+def churn_cli(data_dir: Path, *args: str) -> str:
+    result = runner.invoke(cli, ["--data-dir", str(data_dir), "models", "churn", *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_the_commands_print_what_the_runners_compute(data_dir: Path, shop: Warehouse) -> None:
+    when = ["--as-of", END.isoformat(), "--horizon-days", str(HORIZON)]
+    got = json.loads(churn_cli(data_dir, "score", *when, "--top", "5", "--format", "json"))
+    want = score(shop, WS, ChurnRiskSpec(horizon_days=HORIZON, as_of=END)).model_dump(mode="json")
+    assert got["customers"] == want["customers"][:5] and got["total_customers"] == len(want["customers"])
+    rows = list(csv.reader(io.StringIO(churn_cli(data_dir, "score", *when, "--format", "csv"))))
+    assert (
+        rows[0] == ["customer_id", "risk", "factor_1", "factor_2", "factor_3"]
+        and len(rows) == len(want["customers"]) + 1
+    )
+    assert (
+        rows[1][0] == want["customers"][0]["customer_id"] and rows[1][2] == want["customers"][0]["factors"][0]["phrase"]
+    )
+    assert want["customers"][0]["customer_id"] in churn_cli(data_dir, "score", *when, "--top", "3")
+    bt = json.loads(churn_cli(data_dir, "backtest", *when, "--trait", "colour", "--format", "json"))
+    spec = ChurnRiskSpec(horizon_days=HORIZON, as_of=END, traits=["colour"])
+    assert bt == backtest(shop, WS, spec).model_dump(mode="json")
+    assert "ROC-AUC" in churn_cli(data_dir, "backtest", *when)
+
+
+def test_a_bad_option_is_one_line_and_a_non_zero_exit(data_dir: Path) -> None:
+    result = runner.invoke(cli, ["--data-dir", str(data_dir), "models", "churn", "score", "--horizon-days", "2"])
+    assert result.exit_code != 0 and isinstance(result.exception, ValidationFailed)
+    assert "horizon_days" in str(result.exception)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -38,8 +38,8 @@ policies = st.builds(
         st.none(),
         st.builds(
             QuietHours,
-            start=st.sampled_from([time(21), time(22, 30), time(1)]),
-            end=st.sampled_from([time(8), time(6, 15)]),
+            start=st.sampled_from(["21:00", "22:30", "01:00"]),
+            end=st.sampled_from(["08:00", "06:15"]),
         ),
     ),
     timezone=st.sampled_from(["UTC", "Asia/Jakarta", "Europe/Moscow"]),
@@ -151,7 +151,7 @@ def test_store_path_never_breaks_caps_quiet_hours_or_suppression(
 
 
 def test_deferral_lands_on_the_end_of_quiet_hours_across_midnight() -> None:
-    quiet = QuietHours(start=time(21), end=time(8))
+    quiet = QuietHours(start="21:00", end="08:00")
     jakarta = customer_zone("Asia/Jakarta", "UTC")
     assert next_allowed(datetime(2026, 3, 2, 15, 0), jakarta, quiet) == datetime(2026, 3, 3, 1, 0)  # 22:00 local
     assert next_allowed(datetime(2026, 3, 2, 20, 0), jakarta, quiet) == datetime(2026, 3, 3, 1, 0)  # 03:00 local

@@ -88,6 +88,7 @@ def test_terms_normalise_per_language() -> None:
     assert en == ["parcel", "arriv", "late", "parcel arriv", "arriv late"]  # stop words out, endings cut
     assert surface["arriv"] == "arrived"
     assert terms("barangnya rusak", "id")[0][:2] == ["barang", "rusak"]  # -nya enclitic cut
+    assert terms("@usairways flight cancelled http://t.co/x1", "en")[0] == ["flight", "cancell", "flight cancell"]
     ru, surface = terms("Упаковка порвана", "ru")
     assert ru[0] == "упаковк" and surface["упаковк"] == "упаковка"  # stem, shown as the word
 

@@ -17,6 +17,7 @@ from suara.settings import Settings
 from tests.conftest import Tenant
 from tests.models.test_churn_risk import END, HORIZON, simulate
 from tests.web.test_api import assert_problem
+from tests.web.test_pages import tile_fields
 
 AS_OF = END.isoformat()
 
@@ -81,3 +82,27 @@ def test_empty_workspace_and_no_key(client: TestClient, acme: Tenant) -> None:
         body = assert_problem(client.get(path, headers=acme.headers), 422, "validation_failed")
         assert "no customer activity" in body["detail"]
         assert_problem(client.get(path), 401)
+
+
+def test_at_risk_page_shows_churn_risk_value_at_stake_and_reasons(client: TestClient, shop: Tenant) -> None:
+    assert client.post("/login", data={"api_key": shop.key}, follow_redirects=False).status_code == 303
+    churn = client.get("/api/v1/models/churn/customers?limit=10000", headers=shop.headers).json()["model"]
+    by_id = {c["customer_id"]: c for c in churn["customers"]}
+    clv = client.get("/api/v1/models/clv/customers?limit=10000", headers=shop.headers).json()["model"]["customers"]
+    value = {c["customer_id"]: c["clv"] for c in clv}
+    html = client.get("/customers/at-risk?sort=stake").text
+    assert 'id="churn-caption"' in html and "value at stake" in html
+    rows = tile_fields(html)
+    stakes = [float(f["at_stake"][1]) for f in rows.values()]
+    assert len(rows) == 25 and stakes == sorted(stakes, reverse=True)
+    for cid, f in rows.items():
+        risk = by_id[cid]["risk"]
+        assert float(f["churn_risk"][1]) == risk
+        assert float(f["at_stake"][1]) == pytest.approx(risk * value[cid])
+        assert f["factors"][0] == "; ".join(x["phrase"] for x in by_id[cid]["factors"])
+    # the default order stays the CLV model's chance of no purchase, and lapsed customers show no churn risk
+    default = tile_fields(client.get("/customers/at-risk").text)
+    p_none = [float(f["risk"][1]) for f in default.values()]
+    assert p_none == sorted(p_none, reverse=True)
+    lapsed = [f for cid, f in default.items() if cid not in by_id]
+    assert all(f["churn_risk"][0].startswith("lapsed") for f in lapsed)

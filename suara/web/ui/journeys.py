@@ -15,6 +15,7 @@ from suara.errors import SuaraError
 from suara.journeys import run_funnel, run_retention
 from suara.journeys.maps import DEFAULT_JOURNEY, run_journey_map
 from suara.journeys.retention import RetentionSpec
+from suara.models.churn_risk import ChurnRiskSpec, cached_score
 from suara.models.customer_value import CustomerValueSpec, customer_values
 from suara.models.nps_drivers import nps_drivers
 from suara.web.api.journeys import event_names, funnel_spec, journey_spec, sort_customers
@@ -141,15 +142,25 @@ def retention_page(
 
 
 @router.get("/customers/at-risk", response_model=None)
-def at_risk_page(request: Request, runtime: RuntimeDep, page: int = 1) -> Response:
-    """Customers by value at stake, (1 - P(alive)) x CLV, with their churn risk; paginated, CSV export."""
+def at_risk_page(request: Request, runtime: RuntimeDep, page: int = 1, sort: str = "risk") -> Response:
+    """Customers by the CLV model's risk of no purchase (or by value at stake: churn risk x CLV), with the churn
+    model's risk and top reasons beside; paginated, CSV export."""
     principal = _signed_in(request)
     if isinstance(principal, RedirectResponse):
         return principal
+    sort = sort if sort in ("risk", "stake") else "risk"
     result, error, rows, total = None, None, [], 0
+    churn, churn_error = None, None
+    try:
+        churn = cached_score(runtime.warehouse, principal.workspace_id, ChurnRiskSpec())
+    except SuaraError as exc:
+        churn_error = exc.detail
+    risks = {c.customer_id: c for c in churn.customers} if churn else {}
     try:
         result = customer_values(runtime.warehouse, principal.workspace_id, CustomerValueSpec())
         ranked = sort_customers(result.customers, "risk")
+        if sort == "stake":
+            ranked = sorted(ranked, key=lambda c: -(risks[c.customer_id].risk * c.clv) if c.customer_id in risks else 1)
         total = len(ranked)
         page = min(max(page, 1), max(1, -(-total // PAGE_SIZE)))
         rows = ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -160,12 +171,17 @@ def at_risk_page(request: Request, runtime: RuntimeDep, page: int = 1) -> Respon
         "result": result,
         "error": error,
         "rows": rows,
+        "churn": churn,
+        "churn_error": churn_error,
+        "risks": risks,
+        "sort": sort,
         "page": page,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "total": total,
         "offset": (page - 1) * PAGE_SIZE,
         "api_url": f"/api/v1/models/clv/customers?sort=risk&offset={(page - 1) * PAGE_SIZE}&limit={PAGE_SIZE}",
         "csv_url": "/api/v1/models/clv/customers?sort=risk&format=csv",
+        "churn_csv_url": "/api/v1/models/churn/customers?format=csv",
     }
     return _render(request, "atrisk.html", ctx)
 

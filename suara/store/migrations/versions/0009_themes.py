@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("theme_id", sa.String(length=40), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("workspace_id", "item_kind", "item_id", "theme_id"),
     )
     op.create_index("ix_text_theme_items_theme", "text_theme_items", ["workspace_id", "theme_id"])
