@@ -7,6 +7,7 @@ from typing import Any
 
 from suara.runtime import Runtime
 from suara.store.app import Role, WorkspaceRepo, create_workspace, workspace_by_slug
+from suara.surveys.definition import SurveyDefinition
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "admin@demo.suara"
@@ -21,7 +22,7 @@ SURVEYS = {
                 "kind": "nps",
                 "text": {"en": "How likely are you to recommend us to a friend or colleague?"},
             },
-            {"id": "comment", "kind": "comment", "text": {"en": "What is the main reason for your score?"}},
+            {"id": "comment", "kind": "open_text", "text": {"en": "What is the main reason for your score?"}},
             {
                 "id": "attitudinal",
                 "kind": "attitudinal",
@@ -38,17 +39,20 @@ SURVEYS = {
         "Support CSAT",
         [
             {"id": "csat", "kind": "csat", "text": {"en": "How satisfied are you with the support you received?"}},
-            {"id": "comment", "kind": "comment", "text": {"en": "Anything we could have done better?"}},
+            {"id": "comment", "kind": "open_text", "text": {"en": "Anything we could have done better?"}},
         ],
     ),
     "checkout-ces": (
         "Checkout effort",
         [
             {"id": "ces", "kind": "ces", "text": {"en": "The company made it easy to complete my purchase."}},
-            {"id": "comment", "kind": "comment", "text": {"en": "What made it easy or hard?"}},
+            {"id": "comment", "kind": "open_text", "text": {"en": "What made it easy or hard?"}},
         ],
     ),
 }
+
+
+LOCALES = ("en", "id", "ms", "ru")
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ def build_demo(rt: Runtime, *, customers: int = 5000, seed: int = 7, progress: A
             repo.add_user(DEMO_EMAIL, DEMO_PASSWORD, Role.admin, name="Demo admin")
         for key, (name, questions) in SURVEYS.items():
             if repo.survey(key) is None:
-                repo.save_survey(key, name, {"questions": questions, "locales": ["en", "id", "ms", "ru"]})
+                checked = SurveyDefinition.model_validate({"questions": questions, "locales": list(LOCALES)})
+                repo.save_survey(key, name, checked.model_dump(mode="json", exclude_none=True))
         for name, (description, definition) in DEMO_SEGMENTS.items():
             repo.save_segment(name, definition, description)
         _, api_key = repo.create_api_key("demo")
