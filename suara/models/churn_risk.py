@@ -13,11 +13,11 @@ import math
 import threading
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from suara.errors import ValidationFailed
@@ -27,6 +27,8 @@ from suara.store.warehouse import Warehouse
 
 # Fewer customers than this give a model that mostly reflects noise.
 MIN_CUSTOMERS = 30
+# Cut-offs reach back years from `as_of`; instants outside this range are typing mistakes.
+EARLIEST, LATEST = datetime(1980, 1, 1), datetime(2200, 1, 1)
 # Calibration fits a sigmoid out of fold: each class needs a few customers per fold.
 MIN_PER_CLASS = 5
 
@@ -44,8 +46,17 @@ class ChurnRiskSpec(BaseModel):
     cutoffs: int = Field(3, ge=1, le=24, description="Training cut-offs, the latest with a fully observed horizon.")
     step_days: int = Field(30, ge=1, le=365, description="Days between training cut-offs.")
     as_of: datetime | None = Field(None, description="Score at this instant (default: midnight after the last day).")
-    traits: list[str] = Field(default_factory=list, description="Customer traits to use as features.")
+    traits: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=20, description="Customer traits to use as features."
+    )
     currency: str | None = Field(None, description="Currency of the spend feature (default: the most common).")
+
+    @field_validator("as_of")
+    @classmethod
+    def _plausible(cls, v: datetime | None) -> datetime | None:
+        if v is not None and not EARLIEST <= naive_utc(v) <= LATEST:
+            raise ValueError(f"as_of must be between {EARLIEST:%Y} and {LATEST:%Y}")
+        return v
 
     @property
     def window(self) -> int:
