@@ -198,9 +198,9 @@ def describe(factor: str, value: Any, currency: str | None = None, recent_days: 
     if isinstance(v, str):
         return f"{factor}: {v}"
     phrases = {
-        "recency_days": lambda x: f"no activity in {x:.0f} days",
-        "days_since_order": lambda x: f"no order in {x:.0f} days",
-        "tenure_days": lambda x: f"customer for {x:.0f} days",
+        "recency_days": lambda x: f"no activity in {round(x)} days",
+        "days_since_order": lambda x: f"no order in {round(x)} days",
+        "tenure_days": lambda x: f"customer for {round(x)} days",
         "orders_total": lambda x: "no order yet" if x == 0 else _plural(x, "order", "orders"),
         "orders_recent": lambda x: (
             f"no order in {recent_days} days" if x == 0 else f"{_plural(x, 'order', 'orders')} in {recent_days} days"
@@ -209,10 +209,10 @@ def describe(factor: str, value: Any, currency: str | None = None, recent_days: 
             f"no visit in {recent_days} days" if x == 0 else f"visited on {_plural(x, 'day', 'days')} in {recent_days}"
         ),
         "spend_total": lambda x: f"spent {x:,.0f} {currency or ''}".rstrip(),
-        "nps_last": lambda x: f"NPS {x:.0f}",
+        "nps_last": lambda x: f"NPS {round(x)}",
         "nps_mean": lambda x: f"mean NPS {x:.1f}",
         "nps_asked": lambda x: "answered NPS" if x else "never answered NPS",
-        "csat_last": lambda x: f"CSAT {x:.0f}",
+        "csat_last": lambda x: f"CSAT {round(x)}",
         "csat_mean": lambda x: f"mean CSAT {x:.1f}",
         "csat_asked": lambda x: "answered CSAT" if x else "never answered CSAT",
         "negative_share": lambda x: f"{x * 100:.0f}% negative feedback",

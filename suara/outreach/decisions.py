@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from suara.outreach.tables import Decision
@@ -44,6 +44,26 @@ class DecisionPublic(BaseModel):
         )
 
 
+def _filtered(
+    q: Select[Any],
+    workspace_id: str,
+    customer_id: str | None,
+    survey: str | None,
+    outcome: str | None,
+    rule_id: int | None,
+) -> Select[Any]:
+    q = q.where(Decision.workspace_id == workspace_id)
+    if customer_id:
+        q = q.where(Decision.customer_id == customer_id)
+    if survey:
+        q = q.where(Decision.survey_key == survey)
+    if outcome:
+        q = q.where(Decision.outcome == outcome)
+    if rule_id is not None:
+        q = q.where(Decision.rule_id == rule_id)
+    return q
+
+
 def decisions(
     session: Session,
     workspace_id: str,
@@ -51,14 +71,25 @@ def decisions(
     customer_id: str | None = None,
     survey: str | None = None,
     outcome: str | None = None,
+    rule_id: int | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[DecisionPublic]:
-    """Latest decisions first, filtered by customer, survey and outcome."""
-    q = select(Decision).where(Decision.workspace_id == workspace_id)
-    if customer_id:
-        q = q.where(Decision.customer_id == customer_id)
-    if survey:
-        q = q.where(Decision.survey_key == survey)
-    if outcome:
-        q = q.where(Decision.outcome == outcome)
-    return [DecisionPublic.of(d) for d in session.scalars(q.order_by(Decision.id.desc()).limit(limit))]
+    """Latest decisions first, filtered by customer, survey, outcome and rule; `offset` skips that many."""
+    q = _filtered(select(Decision), workspace_id, customer_id, survey, outcome, rule_id)
+    q = q.order_by(Decision.id.desc()).limit(limit).offset(offset)
+    return [DecisionPublic.of(d) for d in session.scalars(q)]
+
+
+def count_decisions(
+    session: Session,
+    workspace_id: str,
+    *,
+    customer_id: str | None = None,
+    survey: str | None = None,
+    outcome: str | None = None,
+    rule_id: int | None = None,
+) -> int:
+    """How many decisions `decisions` would page through with the same filters."""
+    q = _filtered(select(func.count(Decision.id)), workspace_id, customer_id, survey, outcome, rule_id)
+    return int(session.scalar(q) or 0)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from suara.collect.feed import consume
 from suara.outreach.policy import TARGET_TRAIT
 from suara.outreach.send import Request, customer_traits, process
-from suara.outreach.tables import Decision, OutreachJob, TriggerRuleRow
+from suara.outreach.tables import DECISIONS, JOBS, OutreachJob, TriggerRuleRow
 from suara.outreach.triggers import TriggerDefinition, parse_duration
 from suara.store.app import AppStore, utcnow
 from suara.store.warehouse import Warehouse
@@ -99,7 +99,7 @@ def jobs_for(events: pd.DataFrame, rules: Rules, now: datetime) -> list[dict[str
 def _insert_jobs(session: Session, jobs: list[dict[str, Any]]) -> None:
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for i in range(0, len(jobs), 2000):
-        stmt = insert(OutreachJob).on_conflict_do_nothing(index_elements=["rule_id", "source_id"])
+        stmt = insert(JOBS).on_conflict_do_nothing(index_elements=["rule_id", "source_id"])
         session.execute(stmt, jobs[i : i + 2000])
 
 
@@ -261,7 +261,7 @@ def _decide_workspace(
         if x.id in cancelled
     ]
     if gone:
-        s.execute(insert(Decision), gone)
+        s.execute(insert(DECISIONS), gone)
     process(s, workspace_id, _requests(live, rules, traits), secret=secret, base_url=base_url, now=now, returning=False)
     return set(cancelled)
 

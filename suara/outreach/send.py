@@ -8,11 +8,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 import ibis
-from sqlalchemy import func, insert, select
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,13 +22,25 @@ from suara.notify.outbox import DEFAULT_MAX_ATTEMPTS, new_delivery_id
 from suara.notify.tables import MessageStatus, OutboxMessage
 from suara.outreach.policy import TARGET_TRAIT, Ask, Contact, ContactPolicy, decide
 from suara.outreach.suppression import mint_unsubscribe, suppressed_among
-from suara.outreach.tables import Decision, OutreachPolicy
+from suara.outreach.tables import DECISIONS, Decision, OutreachPolicy
 from suara.store.app import WorkspaceRepo, utcnow
 from suara.store.warehouse import Warehouse
-from suara.surveys.links import mint_link, read_link
+from suara.surveys.links import SurveyLink, mint_link
 
 if TYPE_CHECKING:
     from suara.runtime import Runtime
+
+
+# Reads the fields of a link minted a moment ago; its signature is checked where the link comes back (`read_link`).
+_PAYLOAD = URLSafeSerializer("unused")
+
+
+def _response_id(token: str) -> str:
+    """The response id of a link this process just minted, without verifying the signature it just made."""
+    data = _PAYLOAD.load_payload(token.rsplit(".", 1)[0].encode())
+    expires = datetime.fromtimestamp(int(data["e"]), UTC)
+    link = SurveyLink(str(data["w"]), str(data["s"]), int(data["v"]), str(data["c"]), expires, str(data["n"]))
+    return link.response_id
 
 
 @dataclass(frozen=True)
@@ -197,7 +210,7 @@ def process(
             }
             key = r.dedupe_key or f"outreach:{r.idempotency_key or token[-24:]}"
             messages.append(_message(workspace_id, r.channel, r.target or "", payload, key, verdict.at, now))
-            row["message_id"], row["response_id"] = key, read_link(secret, token).response_id
+            row["message_id"], row["response_id"] = key, _response_id(token)
             book.setdefault(r.customer_id, []).append(Contact(verdict.at, r.kind))
             quota[qkey] = quota.get(qkey, 0) + 1
         rows.append(row)
@@ -206,7 +219,8 @@ def process(
         if row["message_id"] is not None:
             row["message_id"] = ids[row["message_id"]]
     if not returning:
-        session.execute(insert(Decision), rows)  # one executemany for a pass's thousands of decisions
+        # one Core executemany for a pass's thousands of decisions (the ORM's bulk path costs a third more)
+        session.execute(insert(DECISIONS), rows)
         return []
     stmt = insert(Decision).returning(Decision, sort_by_parameter_order=True)
     return list(session.scalars(stmt, rows))
@@ -239,7 +253,9 @@ def _enqueue_many(session: Session, workspace_id: str, messages: list[dict[str, 
         return {}
     dialect = session.get_bind().dialect.name
     ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(ins(OutboxMessage).on_conflict_do_nothing(index_elements=["workspace_id", "dedupe_key"]), messages)
+    outbox = cast(Table, OutboxMessage.__table__)
+    stmt = ins(outbox).on_conflict_do_nothing(index_elements=["workspace_id", "dedupe_key"])
+    session.execute(stmt, messages)
     keys, ids = [m["dedupe_key"] for m in messages], {}
     for i in range(0, len(keys), 500):
         q = select(OutboxMessage.dedupe_key, OutboxMessage.id).where(
@@ -253,12 +269,14 @@ def customer_traits(
     warehouse: Warehouse, workspace_id: str, customers: list[str], names: set[str]
 ) -> dict[str, dict[str, str]]:
     """Latest traits `names` of these customers: {customer: {trait: value}}."""
-    t = warehouse.traits(workspace_id)
+    ident = warehouse.table("identities", workspace_id)
     found: dict[str, dict[str, str]] = defaultdict(dict)
     for i in range(0, len(customers), 5000):
         chunk = customers[i : i + 5000]
         # ids as an in-memory table, not literals: a literal list of thousands of ids takes seconds to compile
-        rows = t.filter(t.customer_id.isin(ibis.memtable({"id": chunk}).id), t.trait.isin(sorted(names))).to_pandas()
+        mine = ident.filter(ident.customer_id.isin(ibis.memtable({"id": chunk}).id), ident.trait.isin(sorted(names)))
+        # the latest value per trait (as `Warehouse.traits`), over these customers' rows only, not every customer's
+        rows = mine.group_by(["customer_id", "trait"]).aggregate(value=mine.value.argmax(mine.observed_at)).to_pandas()
         for customer, trait, value in zip(rows["customer_id"], rows["trait"], rows["value"], strict=True):
             found[customer][trait] = value
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
@@ -27,13 +28,19 @@ class Unsubscribe:
     target: str
 
 
+@lru_cache(maxsize=8)
+def _serializer(secret: str) -> URLSafeSerializer:
+    # one per secret: a pass mints tens of thousands of tokens with the same one
+    return URLSafeSerializer(secret, salt=_SALT)
+
+
 def mint_unsubscribe(secret: str, workspace_id: str, customer_id: str, target: str = "") -> str:
-    return URLSafeSerializer(secret, salt=_SALT).dumps({"w": workspace_id, "c": customer_id, "t": target})
+    return _serializer(secret).dumps({"w": workspace_id, "c": customer_id, "t": target})
 
 
 def read_unsubscribe(secret: str, token: str) -> Unsubscribe:
     try:
-        data = URLSafeSerializer(secret, salt=_SALT).loads(token)
+        data = _serializer(secret).loads(token)
         return Unsubscribe(str(data["w"]), str(data["c"]), str(data.get("t") or ""))
     except (BadSignature, KeyError, TypeError, AttributeError):
         raise BadUnsubscribe("the unsubscribe link is malformed or was changed") from None

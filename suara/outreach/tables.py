@@ -7,9 +7,9 @@ The schema is owned by the migration `0008_outreach`; these models mirror it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suara.store.app import Base, utcnow
@@ -84,6 +84,11 @@ class Decision(Base):
     response_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# The Core tables behind the models, for bulk inserts without the ORM's per-row bookkeeping.
+JOBS = cast(Table, OutreachJob.__table__)
+DECISIONS = cast(Table, Decision.__table__)
 
 
 class Suppression(Base):

@@ -97,6 +97,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from suara.web.ui.insights import router as insights_router
 
     app.include_router(insights_router)  # /insights
+    from suara.web.ui.outreach import router as outreach_router
+
+    app.include_router(outreach_router)  # /outreach: rules, policy, decision log, suppressions, funnels
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         SessionMiddleware,
