@@ -23,7 +23,6 @@ from suara.store.app import WorkspaceRepo, create_workspace
 from suara.surveys import TEMPLATES
 from suara.web.app import create_app
 from suara.web.ui.outreach import conversions
-from tests.e2e.conftest import browser  # noqa: F401 (fixture)
 
 Served = tuple[str, Runtime, str, str]
 
@@ -57,7 +56,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     rt.close()
 
 
-def _signed_in(browser: Browser, url: str, key: str) -> Page:  # noqa: F811
+def _signed_in(browser: Browser, url: str, key: str) -> Page:
     page = browser.new_context(locale="en-US").new_page()
     page.set_default_timeout(10_000)
     page.goto(f"{url}/outreach")
@@ -70,7 +69,7 @@ def _signed_in(browser: Browser, url: str, key: str) -> Page:  # noqa: F811
 
 
 @pytest.mark.browser
-def test_the_outreach_page(browser: Browser, served: Served) -> None:  # noqa: F811
+def test_the_outreach_page(browser: Browser, served: Served) -> None:
     url, rt, ws, key = served
     page = _signed_in(browser, url, key)
     expect(page.locator("nav a[aria-current=page]")).to_have_text("Outreach")

@@ -21,7 +21,6 @@ from suara.settings import Settings
 from suara.store.app import WorkspaceRepo, create_workspace
 from suara.surveys import TEMPLATES
 from suara.web.app import create_app
-from tests.e2e.conftest import browser  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +63,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runt
     rt.close()
 
 
-def test_one_click_unsubscribe_in_a_browser(browser: Browser, served: tuple[str, Runtime, str, str]) -> None:  # noqa: F811
+def test_one_click_unsubscribe_in_a_browser(browser: Browser, served: tuple[str, Runtime, str, str]) -> None:
     url, rt, ws, key = served
     send = f"{url}/api/v1/surveys/exit-survey/send"
     headers = {"Authorization": f"Bearer {key}"}
