@@ -7,10 +7,11 @@ import zipfile
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from suara.text import analyze
-from suara.text.sentiment import MODEL_DIR, SentimentModel, quantize, shipped
-from suara.text.train import array_hash
+from suara.text.sentiment import LABELS, MODEL_DIR, SentimentModel, quantize, shipped
+from suara.text.train import TrainConfig, array_hash, fit_nb, nb_ratio
 
 CASES = [
     ("I love this shop, fast delivery and friendly staff!", "positive"),
@@ -66,3 +67,44 @@ def test_quantize_round_trips_within_a_step() -> None:
     q, scale = quantize(w)
     assert q.dtype == np.int8
     assert np.abs(q * scale[:, None] - w).max() <= scale.max() / 2 + 1e-6
+
+
+def test_russian_has_its_own_head() -> None:
+    model = shipped()
+    assert model.routes["ru"].name == "ru" and model.routes["id"].name == "id"
+    assert model.routes["en"] is model.routes["ms"] is model.default
+    assert model.config["heads"]["ru"]["estimator"] == "NB-SVM"
+
+
+def test_nb_ratio_by_hand() -> None:
+    # rows 0,1 in the class (weights 1, 2), row 2 outside; column 0 in rows 0 and 2, column 1 in row 1 only
+    x = sp.csr_matrix(np.array([[0.5, 0.0], [0.0, 3.0], [2.0, 0.0]], dtype=np.float32))
+    r = nb_ratio(x, np.array([True, True, False]), np.array([1.0, 2.0, 1.0]))
+    p, q = np.array([2.0, 3.0]), np.array([2.0, 1.0])  # alpha 1 plus the weighted row counts
+    np.testing.assert_allclose(r, np.log((p / 5) / (q / 3)), rtol=1e-6)
+
+
+def test_nb_svm_folds_its_ratio_into_the_coefficients() -> None:
+    from sklearn.svm import LinearSVC
+
+    rng = np.random.default_rng(1)
+    x = sp.random(60, 40, density=0.2, format="csr", random_state=1, dtype=np.float64)
+    y = np.array(LABELS)[rng.integers(0, 3, 60)]
+    w = np.ones(60)
+    coef, bias = fit_nb(x, y, w, TrainConfig(c=0.5))
+    # independent check: each class's SVM on the ratio-scaled features must score exactly as the folded weights do
+    for k, label in enumerate(LABELS):
+        mine = y == label
+        svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0, max_iter=5000)
+        svm.fit(x @ sp.diags(nb_ratio(x, mine, w)), mine.astype(np.int8))
+        want = svm.decision_function(x @ sp.diags(nb_ratio(x, mine, w)))
+        np.testing.assert_allclose(np.asarray(x @ coef[k]) + bias[k], want, rtol=1e-4, atol=1e-4)
+
+
+def test_nb_svm_gives_an_absent_class_no_votes() -> None:
+    x = sp.csr_matrix(np.eye(6, dtype=np.float32))
+    y = np.array(["positive", "negative"] * 3)
+    coef, bias = fit_nb(x, y, np.ones(6), TrainConfig())
+    scores = np.asarray(x @ coef.T) + bias
+    assert not (scores.argmax(axis=1) == LABELS.index("neutral")).any()
+    assert [LABELS[i] for i in scores.argmax(axis=1)] == list(y)
