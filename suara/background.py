@@ -24,6 +24,7 @@ JOBS: dict[str, str] = {
     "case_sla": "suara.act.sla:check_sla_job",
     "outreach": "suara.outreach.scheduler:run_pass",
     "enrichment": "suara.text.enrich:enrich_new",
+    "alerts": "suara.act.alerts:check_all",
 }
 
 

@@ -14,10 +14,11 @@ few minutes, updates the same alerts (last day seen, recovery) and raises only i
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -32,8 +33,12 @@ from suara.act.tables import Alert, AlertRule
 from suara.errors import Conflict, NotFound
 from suara.metrics import MEASURES, MetricSpec, run_metric
 from suara.metrics.spec import LOW_N, GroupResult, Period
+from suara.notify.webhooks import publish_event
 from suara.store.app import AppStore, utcnow
 from suara.store.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from suara.runtime import Runtime
 
 Status = Literal["open", "acknowledged", "resolved"]
 # Event names read as errors when a rule does not list its own.
@@ -559,8 +564,39 @@ def _record(s: Session, rule: AlertRule, findings: list[Finding], now: datetime)
             _update(alert, f, now)
             s.flush()
             raised.append(_alert_public(alert))
+            _announce(s, rule, alert, "alert.raised")
         else:
+            was = alert.status
             _update(alert, f, now)
+            if alert.status == "resolved" and was != "resolved":
+                _announce(s, rule, alert, "alert.resolved")
+    return raised
+
+
+def _announce(s: Session, rule: AlertRule, alert: Alert, event: str) -> None:
+    """Queue the event for the workspace's webhooks in the alert's own transaction: never lost, never sent twice."""
+    what = "raised" if event == "alert.raised" else "resolved"
+    text = f"Alert {what}: {rule.name} - {alert.series}: {alert.reason}"
+    data = {**_alert_public(alert).model_dump(mode="json"), "rule": rule.name}
+    publish_event(s, rule.workspace_id, event, data, text=text, dedupe_key=f"{event}:{alert.id}")
+
+
+# Anomalies are judged on whole days: checking a few times an hour is plenty and keeps the background pass light.
+CHECK_EVERY_S = 900.0
+_last_check: dict[str, float] = {}
+
+
+def check_all(runtime: Runtime) -> int:
+    """Background job: check every workspace that has enabled rules, at most every `CHECK_EVERY_S`; new alerts."""
+    now = time.monotonic()
+    with runtime.app.session() as s:
+        workspaces = list(s.scalars(select(AlertRule.workspace_id).where(AlertRule.enabled.is_(True)).distinct()))
+    raised = 0
+    for ws in workspaces:
+        if now - _last_check.get(ws, -CHECK_EVERY_S) < CHECK_EVERY_S:
+            continue
+        raised += len(check_alerts(runtime.app, runtime.warehouse, ws))
+        _last_check[ws] = now
     return raised
 
 

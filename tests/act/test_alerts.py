@@ -150,3 +150,37 @@ def test_checking_again_raises_nothing_new_and_keeps_one_alert_per_incident(runt
     assert by_series["event=page_view"].recovered_on == DAY0 + timedelta(days=SPIKE_DAY + 1)
     assert by_series["event=page_view"].status == "resolved"
     assert [a.series for a in list_alerts(runtime.app, shop, "resolved")] == ["event=page_view"]
+
+
+def test_raised_and_resolved_alerts_reach_subscribed_webhooks_once(runtime: Runtime, shop: str) -> None:
+    from sqlalchemy import select
+
+    from suara.act.alerts import check_all
+    from suara.notify.tables import OutboxMessage
+    from suara.notify.webhooks import EndpointRepo
+
+    with runtime.app.session() as s:
+        repo = EndpointRepo(s, shop)
+        hook = repo.create("https://hooks.example/alerts", events=["alert.*"])
+        repo.create("https://hooks.example/cases", events=["case.*"])  # not subscribed: gets nothing
+        hook_id = hook.id
+    add_rule(runtime.app, shop, AlertRuleCreate(name="events", definition=_anomaly(series="event_count")))
+
+    def queued() -> list[tuple[str, str, str]]:
+        with runtime.app.session() as s:
+            rows = s.scalars(select(OutboxMessage).where(OutboxMessage.workspace_id == shop).order_by(OutboxMessage.id))
+            return [(m.target, m.payload["event"], m.payload["data"]["series"]) for m in rows]
+
+    raised = check_alerts(runtime.app, runtime.warehouse, shop, AS_OF)
+    assert sorted(a.series for a in raised) == ["event=checkout_error", "event=page_view"]
+    first = queued()
+    assert sorted(first) == sorted((str(hook_id), "alert.raised", a.series) for a in raised)
+    check_alerts(runtime.app, runtime.warehouse, shop, AS_OF)  # the same incidents: nothing new to tell
+    assert queued() == first
+    # A day later the page-view spike has recovered: one `alert.resolved`, the ongoing error says nothing more.
+    check_alerts(runtime.app, runtime.warehouse, shop, AS_OF + timedelta(days=1))
+    assert queued()[len(first) :] == [(str(hook_id), "alert.resolved", "event=page_view")]
+    # The background job checks each workspace at most every CHECK_EVERY_S: a second pass right after does nothing.
+    check_all(runtime)
+    after_job = queued()
+    assert check_all(runtime) == 0 and queued() == after_job
