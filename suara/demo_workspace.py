@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+import pandas as pd
 
 from suara.runtime import Runtime
 from suara.store.app import Role, WorkspaceRepo, create_workspace, workspace_by_slug
@@ -129,4 +132,38 @@ def build_demo(rt: Runtime, *, customers: int = 5000, seed: int = 7, progress: A
     from suara.act.case_rules import run_case_rules
 
     run_case_rules(rt.app, rt.warehouse)  # the rules job opens cases for the demo's detractors: the inbox has work
+    counts["alerts"] = _replay_alerts(rt, workspace_id)
     return DemoInfo(DEMO_SLUG, workspace_id, api_key, counts)
+
+
+# Rules a CX team would watch in this shop: the delivery partner's NPS and the error events of checkout and tracking.
+DEMO_ALERT_RULES: dict[str, dict[str, Any]] = {
+    "NusaCargo NPS under 10": {
+        "kind": "threshold",
+        "metric": "nps",
+        "period": "month",
+        "filters": {"delivery_partner": ["NusaCargo"]},
+        "below": 10,
+    },
+    "Checkout and tracking errors": {
+        "kind": "anomaly",
+        "series": "event_count",
+        "events": ["checkout_error", "tracking_error"],
+    },
+}
+
+
+def _replay_alerts(rt: Runtime, workspace_id: str) -> int:
+    """Add the demo's alert rules and check them weekly over the last four months, as if suara had been serving."""
+    from suara.act.alerts import AlertRuleCreate, add_rule, check_alerts, list_rules
+
+    known = {r.name for r in list_rules(rt.app, workspace_id)}
+    for name, definition in DEMO_ALERT_RULES.items():
+        if name not in known:
+            add_rule(rt.app, workspace_id, AlertRuleCreate(name=name, definition=definition))
+    end = rt.warehouse.table("events", workspace_id).timestamp.max().execute()
+    day = pd.Timestamp(end).normalize().to_pydatetime() + timedelta(days=1)
+    raised = 0
+    for weeks_back in range(17, -1, -1):
+        raised += len(check_alerts(rt.app, rt.warehouse, workspace_id, day - timedelta(weeks=weeks_back)))
+    return raised

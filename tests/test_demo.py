@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -253,3 +254,25 @@ def test_checkout_errors_peak_on_sale_days_and_tracking_fails_in_the_incident(fu
     inside = (nusa.timestamp >= start) & (nusa.timestamp < end)
     days = (end - start).days
     assert inside.sum() / days > 3 * (~inside).sum() / (365 - days)
+
+
+def test_the_built_workspace_has_cases_and_the_planted_alert(tmp_path: Path) -> None:
+    """`suara demo` leaves work in the inbox and the NusaCargo drop raised as an alert, as if suara had been serving."""
+    from suara.act.alerts import list_alerts, list_rules
+    from suara.demo_workspace import DEMO_ALERT_RULES, build_demo
+    from suara.runtime import Runtime
+    from suara.settings import Settings
+    from suara.store.app import WorkspaceRepo
+
+    with Runtime.open(Settings(data_dir=tmp_path / "data")) as rt:
+        info = build_demo(rt, customers=2000)
+        rules = {r.id: r.name for r in list_rules(rt.app, info.workspace_id)}
+        alerts = list_alerts(rt.app, info.workspace_id)
+        with rt.app.session() as s:
+            cases = WorkspaceRepo(s, info.workspace_id).cases()
+    assert sorted(rules.values()) == sorted(DEMO_ALERT_RULES)
+    assert cases and all(c.customer_id for c in cases)
+    partner = [a for a in alerts if rules[a.rule_id] == "NusaCargo NPS under 10"]
+    # The planted story: NusaCargo's NPS falls in August and September 2026; the monthly rule raises it once.
+    assert len(partner) == 1 and partner[0].started_on.month in (8, 9), [(a.series, a.started_on) for a in alerts]
+    assert info.counts["alerts"] == len(alerts)
