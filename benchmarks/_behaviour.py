@@ -119,10 +119,10 @@ def churn_sql(con: Any, ws: str) -> pd.DataFrame:
     active AS (
         SELECT DISTINCT customer_id, t, t_next FROM days JOIN b
         ON days.day < b.t AND days.day >= b.t - INTERVAL {WINDOW_DAYS} DAY
-    )
-    SELECT CAST(s.t AS DATE) AS period, count(*) AS n, count_if(e.customer_id IS NULL) AS hits
-    FROM active s LEFT JOIN active e ON s.customer_id = e.customer_id AND s.t_next = e.t
-    WHERE s.t_next IS NOT NULL GROUP BY ALL
+    ),
+    marked AS (SELECT t, t_next, lead(t) OVER (PARTITION BY customer_id ORDER BY t) AS following FROM active)
+    SELECT CAST(t AS DATE) AS period, count(*) AS n, count_if(following IS DISTINCT FROM t_next) AS hits
+    FROM marked WHERE t_next IS NOT NULL GROUP BY ALL
     """
     return con.execute(sql, {"ws": ws}).df()
 

@@ -323,10 +323,11 @@ def churned(ctx: Context) -> ir.Table:
         )
     b = _boundary_table(points)
     active = _active_at_status(ctx, b) if ctx.options.get("status_trait") else _active_at_window(ctx, points, b)
+    # Still active at the period's end iff the customer's next active instant is that end: one pass, no self-join.
+    following = active.t.lead().over(ibis.window(group_by=active.customer_id, order_by=active.t))
+    active = active.mutate(kept=following.notnull() & (following == active.t_next))
     starts = active.filter(active.t_next.notnull())
-    ends = active.select(customer_id=active.customer_id, t_end=active.t)
-    joined = starts.left_join(ends, (starts.customer_id == ends.customer_id) & (starts.t_next == ends.t_end))
-    return joined.select(customer_id=starts.customer_id, at=starts.t, x=joined.t_end.isnull().cast("float64"))
+    return starts.select(customer_id=starts.customer_id, at=starts.t, x=(~starts.kept).cast("float64"))
 
 
 def _active_at_window(ctx: Context, points: list[datetime], b: ir.Table) -> ir.Table:
