@@ -200,7 +200,7 @@ def _chains(g: ir.Table, n: int, window: int) -> ir.Table:
         if k > 2:
             g = _layer(g, ["c", f"l{k}"], _m=g.c.concat(g[f"l{k}"]).sort())
         g = _advance(g, k, window)
-    return g.drop("c")
+    return g.drop("c") if n >= 2 else g  # a one-step funnel never builds a chain
 
 
 def _advance(g: ir.Table, k: int, window: int) -> ir.Table:

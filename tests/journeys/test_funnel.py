@@ -187,6 +187,13 @@ def test_one_customer() -> None:
     assert result.steps[2].from_first.value == 100.0 and result.steps[2].median_seconds == 180.0
 
 
+def test_a_one_step_funnel_counts_who_did_it() -> None:
+    wh = duckdb_warehouse(SMALL)
+    loose = run_funnel(wh, WS, FunnelSpec(steps=["a", "b", "c"], window="1h"))
+    one = run_funnel(wh, WS, FunnelSpec(steps=["a"], window="1h"))
+    assert [s.count for s in one.steps] == [loose.steps[0].count] and one.steps[0].median_seconds is None
+
+
 def test_empty_workspace() -> None:
     wh = Warehouse.open_duckdb()
     result = run_funnel(wh, WS, FunnelSpec(steps=["a", "b"], by=["plan"]))
