@@ -193,8 +193,18 @@ def _overview_child(path: str, memory_limit: str, out: Any) -> None:
         by_suara(wh, metric)
     for metric in BEHAVIOUR:
         behaviour_suara(wh, metric)
-    out.put(time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
     wh.close()
+    out.put((seconds, _peak_rss_gib()))
+
+
+def _peak_rss_gib() -> float:
+    """This process's peak resident size since its exec (VmHWM): pages of the parent it forked from do not count."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def peak_memory(path: Path, memory_limit: str) -> tuple[float, float]:
@@ -203,9 +213,9 @@ def peak_memory(path: Path, memory_limit: str) -> tuple[float, float]:
     out = ctx.Queue()
     child = ctx.Process(target=_overview_child, args=(str(path), memory_limit, out))
     child.start()
-    seconds = out.get()
+    seconds, peak = out.get()
     child.join()
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20, seconds
+    return peak, seconds
 
 
 def spark_times(con: Any, folder: Path) -> dict[str, float]:
