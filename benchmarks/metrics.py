@@ -185,9 +185,7 @@ def behaviour_pandas(frames: dict[str, pd.DataFrame], metric: str) -> Counts:
 
 # -- peak memory and Spark ------------------------------------------------------------------------------------------
 def _overview_child(path: str, memory_limit: str, out: Any) -> None:
-    wh = Warehouse.open_duckdb(path)
-    if memory_limit:
-        wh.cursor().execute(f"SET memory_limit = '{memory_limit}'")
+    wh = Warehouse.open_duckdb(path, memory_limit or None)  # as `SUARA_WAREHOUSE_MEMORY_LIMIT` opens it
     t0 = time.perf_counter()
     for metric in KINDS:
         by_suara(wh, metric)
@@ -493,7 +491,11 @@ def report(
             table(grow_head, grow),
             f"Peak memory: a fresh process opening the {largest:,}-event warehouse and answering the whole set once "
             f"peaked at {peak_gib:.2f} GiB resident ({child_s:.1f} s, cold caches), with DuckDB's memory limit "
-            + (f"set to {opts.memory_limit} (it spills to disk beyond it)." if opts.memory_limit else "at its default.")
+            + (
+                f"set to {opts.memory_limit} (`SUARA_WAREHOUSE_MEMORY_LIMIT`; it spills to disk beyond it)."
+                if opts.memory_limit
+                else "at its default."
+            )
             + f" The timed runs above use DuckDB's default limit ({_default_limit()}).",
             spark_line,
             f"Verdict: {verdict}.",

@@ -25,7 +25,7 @@ class Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         app = AppStore(settings.resolved_app_url())
         app.migrate()
-        warehouse = Warehouse.open_duckdb(settings.resolved_warehouse_path())
+        warehouse = Warehouse.open_duckdb(settings.resolved_warehouse_path(), settings.warehouse_memory_limit)
         writer = Writer(warehouse, max_rows=settings.writer_max_rows).start()
         return cls(settings, app, warehouse, writer, Ingestor(writer, settings.max_batch_items))
 

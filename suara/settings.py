@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         None,
         description="Secret that signs session cookies; default: a random one kept in `secret.key` in the data folder.",
     )
+    warehouse_memory_limit: str | None = Field(
+        None,
+        description="Memory DuckDB may use before spilling to disk, e.g. `3GB`; unset: DuckDB's default (80% of RAM).",
+    )
     host: str = Field("127.0.0.1", description="Address `suara serve` listens on.")
     port: int = Field(8000, description="Port `suara serve` listens on.")
     max_batch_items: int = Field(1000, description="Largest batch the ingestion API accepts in one request.")

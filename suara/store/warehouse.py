@@ -144,13 +144,17 @@ class Warehouse:
 
     # -- opening -------------------------------------------------------------------------------------------
     @classmethod
-    def open_duckdb(cls, path: Path | str | None = None) -> Warehouse:
-        """Open (creating if needed) a DuckDB warehouse file; `None` gives an in-memory one."""
+    def open_duckdb(cls, path: Path | str | None = None, memory_limit: str | None = None) -> Warehouse:
+        """Open (creating if needed) a DuckDB warehouse file; `None` gives an in-memory one.
+
+        `memory_limit` (e.g. "3GB") caps DuckDB's memory; beyond it large joins and sorts spill to disk.
+        """
         import duckdb
 
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path) if path is not None else ":memory:")
+        config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit} if memory_limit else {}
+        con = duckdb.connect(str(path) if path is not None else ":memory:", config=config)
         con.execute("SET TimeZone = 'UTC'")
         wh = cls(ibis.duckdb.from_connection(con), con)
         wh.ensure_schema()
