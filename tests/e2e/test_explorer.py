@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import Site
@@ -26,8 +28,10 @@ def test_explorer_picks_measure_breakdown_and_exports(site: Site, browser: Brows
     page.select_option("#metric-select", "ces")
     expect(page.locator("#measure-definition")).to_contain_text("Customer Effort Score")
     assert "metric=ces" in page.url
+    page.wait_for_load_state("networkidle")  # no swap still in flight that could replace the form under the next pick
     page.select_option("#by-select", "segment")
-    expect(page.locator("#explorer-table tbody tr")).to_have_count(2 * 10)  # two segments, ten weeks
+    page.wait_for_url(re.compile(r"[?&]by=segment"), timeout=15_000)
+    expect(page.locator("#explorer-table tbody tr")).to_have_count(2 * 10, timeout=15_000)  # two segments, ten weeks
     with page.expect_download() as download:
         page.click("#csv-export")
     text = download.value.path().read_text(encoding="utf-8")
