@@ -59,3 +59,23 @@ def response(customer: str, at: str, **answers: Any) -> dict[str, Any]:
 
 def identify(customer: str, at: str = "2026-01-01", **traits: Any) -> dict[str, Any]:
     return {"type": "identify", "userId": customer, "timestamp": f"{at}T00:00:00Z", "traits": traits}
+
+
+# -- exit ---------------------------------------------------------------------------------------------------------
+_EXIT_STATUS = {"code": 0}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS["code"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave with pytest's own status once its report is printed: native threads left by the engines the suite
+    drives (DuckDB, chdb, the Spark gateway, the browser driver) can abort in C++ teardown at interpreter exit
+    ("terminate called without an active exception"), which would turn a finished run's status into SIGABRT."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_STATUS["code"])

@@ -3,8 +3,11 @@ live preview, two publishes, and the published survey read back through the API.
 
 from __future__ import annotations
 
+import contextlib
+
 import httpx
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Site
@@ -52,8 +55,10 @@ def test_build_lint_translate_preview_and_publish(site: Site, page: Page) -> Non
     frame = page.frame_locator("#preview-frame")
     expect(frame.locator("#q-csat-legend")).to_contain_text(INDONESIAN)
     expect(frame.locator("#q-better")).to_be_hidden()  # the detractor follow-up waits for a low score
+    page.wait_for_load_state("networkidle")
     for _ in range(10):  # a preview refresh still on its way may replace the frame: answer again in the new one
-        frame.locator("#q-csat input[value='2']").check(force=True)
+        with contextlib.suppress(PlaywrightError):  # the frame was replaced under the click
+            frame.locator("#q-csat input[value='2']").check(force=True, timeout=3_000)
         if frame.locator("#q-better").is_visible():
             break
         page.wait_for_timeout(300)
