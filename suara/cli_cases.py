@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -17,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from suara.cli_input import workspace_session
 from suara.errors import NotFound
 
 cases_app = typer.Typer(
@@ -43,12 +42,7 @@ class Status(StrEnum):
 Fmt = Annotated[Format, typer.Option("--format", help="json or table.")]
 
 
-@contextmanager
-def _session() -> Iterator[tuple[Any, str]]:
-    from suara.cli import _runtime, _workspace_id
-
-    with _runtime() as rt:
-        yield rt, _workspace_id(rt)
+_session = workspace_session
 
 
 def _actor() -> Any:

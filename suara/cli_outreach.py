@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from suara.cli_input import json_object, workspace_session
 from suara.errors import ValidationFailed, pydantic_errors
 
 outreach_app = typer.Typer(
@@ -43,12 +41,7 @@ class Outcome(StrEnum):
 Fmt = Annotated[Format, typer.Option("--format", help="json or table.")]
 
 
-@contextmanager
-def _session() -> Iterator[tuple[Any, str]]:
-    from suara.cli import _runtime, _workspace_id
-
-    with _runtime() as rt:
-        yield rt, _workspace_id(rt)
+_session = workspace_session
 
 
 def _emit(payload: Any) -> None:
@@ -57,19 +50,7 @@ def _emit(payload: Any) -> None:
 
 def _definition(raw: str) -> dict[str, Any]:
     """A rule definition from JSON text, or from a file when it starts with @."""
-    text = raw
-    if raw.startswith("@"):
-        try:
-            text = Path(raw[1:]).read_text()
-        except OSError as exc:
-            raise ValidationFailed(f"--definition: cannot read {raw[1:]!r}: {exc.strerror}") from None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationFailed(f"--definition: not JSON ({exc.msg} at character {exc.pos})") from None
-    if not isinstance(value, dict):
-        raise ValidationFailed('--definition: expected a JSON object such as {"on": {"event": "x"}, "survey": "s"}')
-    return value
+    return json_object(raw, '{"on": {"event": "x"}, "survey": "s"}')
 
 
 @outreach_app.command("add-trigger")
