@@ -26,7 +26,7 @@ from suara.errors import ValidationFailed, pydantic_errors
 
 M = TypeVar("M", bound=BaseModel)
 
-journeys_app = typer.Typer(help="Journeys: funnels, paths and loops, retention cohorts.", no_args_is_help=True)
+journeys_app = typer.Typer(help="Journeys: maps of saved journeys, funnels, paths and loops, retention cohorts.", no_args_is_help=True)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -300,8 +300,11 @@ def _print_retention(p: dict[str, Any]) -> None:
 # -- journey map ----------------------------------------------------------------------------------------------------
 @journeys_app.command("map")
 def journey_map(
+    journey: Annotated[
+        str | None, typer.Option("--journey", help="A saved journey's name (`journeys list`); default: `default`.")
+    ] = None,
     spec_file: Annotated[
-        Path | None, typer.Option("--spec", help="Journey spec as JSON (stages of touchpoints); default: the demo's.")
+        Path | None, typer.Option("--spec", help="A journey spec as JSON, instead of a saved journey.")
     ] = None,
     value: Annotated[str, typer.Option("--value", help="Value of a dropped customer: historical or clv.")] = (
         "historical"
@@ -311,21 +314,78 @@ def journey_map(
     fmt: Fmt = Format.table,
 ) -> None:
     """Each touchpoint's volume, conversion to the next stage, NPS/CSAT/CES and sentiment; the friction ranking."""
-    from suara.journeys.maps import DEFAULT_JOURNEY, JourneySpec, run_journey_map
+    from suara.journeys.maps import JourneySpec, run_journey_map
+    from suara.journeys.saved import journey_spec
 
-    base: dict[str, Any] = dict(DEFAULT_JOURNEY)
-    if spec_file is not None:
-        try:
-            base = json.loads(spec_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ValidationFailed(f"cannot read {spec_file} as a JSON journey spec: {exc}") from None
-        if not isinstance(base, dict):
-            raise ValidationFailed(f"{spec_file} must hold a JSON object with `stages`")
-    extra = {"value": value} | ({"start": start} if start else {}) | ({"end": end} if end else {})
-    spec = _spec(JourneySpec, **(base | extra))
+    if spec_file is not None and journey is not None:
+        raise ValidationFailed("give --journey or --spec, not both")
+    if value not in ("historical", "clv"):
+        raise ValidationFailed(f"--value: {value!r} is not historical or clv")
     with _session() as (rt, ws):
+        if spec_file is None:
+            spec = journey_spec(rt.app, ws, journey, value=value, start=start, end=end)
+        else:
+            extra = {"value": value} | ({"start": start} if start else {}) | ({"end": end} if end else {})
+            spec = _spec(JourneySpec, **(_spec_file(spec_file) | extra))
         payload = run_journey_map(rt.warehouse, ws, spec).model_dump(mode="json")
     _emit(payload, fmt, _print_map)
+
+
+def _spec_file(path: Path) -> dict[str, Any]:
+    try:
+        base = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed(f"cannot read {path} as a JSON journey spec: {exc}") from None
+    if not isinstance(base, dict):
+        raise ValidationFailed(f"{path} must hold a JSON object with `stages`")
+    return base
+
+
+@journeys_app.command("save")
+def journey_save(
+    name: Annotated[str, typer.Argument(help="The journey's name: lower-case letters, digits, spaces, - or _.")],
+    spec_file: Annotated[Path, typer.Option("--spec", help="The journey spec as JSON (stages of touchpoints).")],
+) -> None:
+    """Save (or replace) a named journey for the journey map page, API and `journeys map --journey`."""
+    from suara.journeys.saved import save_journey
+
+    with _session() as (rt, ws):
+        j = save_journey(rt.app, ws, name, _spec_file(spec_file))
+    err.print(f"journey {j.name}: {len(j.spec['stages'])} stages, {j.touchpoints} touchpoints")
+
+
+@journeys_app.command("list")
+def journey_list(fmt: Fmt = Format.table) -> None:
+    """The workspace's journeys: `default` (built-in unless saved) and the saved ones."""
+    from suara.journeys.saved import list_journeys
+
+    with _session() as (rt, ws):
+        rows = [j.model_dump(mode="json") for j in list_journeys(rt.app, ws)]
+
+    def show(p: dict[str, Any]) -> None:
+        t = Table("name", "stages", "touchpoints", "window", "saved")
+        for j in p["journeys"]:
+            window = j["spec"].get("window")
+            t.add_row(
+                j["name"],
+                str(len(j["spec"]["stages"])),
+                str(j["touchpoints"]),
+                "-" if window is None else f"{window / 86_400:g}d",
+                "built-in" if j["builtin"] else (j["updated_at"] or "")[:19],
+            )
+        out.print(t)
+
+    _emit({"journeys": rows}, fmt, show)
+
+
+@journeys_app.command("delete")
+def journey_delete(name: Annotated[str, typer.Argument(help="The saved journey's name.")]) -> None:
+    """Forget a saved journey (deleting a saved `default` brings back the built-in one)."""
+    from suara.journeys.saved import delete_journey
+
+    with _session() as (rt, ws):
+        delete_journey(rt.app, ws, name)
+    err.print(f"journey {name} deleted")
 
 
 def _score(s: dict[str, Any] | None) -> str:

@@ -3,6 +3,7 @@ same inputs, and the interactive parts work (adding a funnel step, the heatmap's
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -93,6 +94,43 @@ def test_journey_map_shows_the_apis_numbers(shop: Shop, page: Page) -> None:
     )
     # The nav link leads here.
     expect(page.get_by_role("link", name="Journeys")).to_have_attribute("aria-current", "page")
+
+
+def test_a_team_saves_its_own_journey_and_the_map_draws_it(shop: Shop, page: Page) -> None:
+    page.goto(f"{shop.url}/journeys")
+    page.click("#new-journey")
+    page.wait_for_url("**/journeys/edit**")
+    expect(page.locator("#journey-spec")).to_contain_text('"stages"')  # starts from the default's spec
+    spec = {
+        "stages": [
+            {"name": "arrive", "touchpoints": [{"name": "visit", "events": ["visit"]}]},
+            {"name": "buy", "touchpoints": [{"name": "order", "events": ["order_completed"]}]},
+        ],
+        "window": "3d",
+    }
+    page.fill("#journey-name", "quick buy")
+    page.fill("#journey-spec", '{"stages": []}')  # a bad spec: the error names the field, the text stays
+    page.click("#save-journey")
+    expect(page.locator("#journey-error")).to_contain_text("/stages")
+    expect(page.locator("#journey-spec")).to_have_value('{"stages": []}')
+    page.fill("#journey-spec", json.dumps(spec))
+    page.click("#save-journey")
+    page.wait_for_url(re.compile(r"/journeys\?journey=quick"))
+    expect(page.locator("#journey-stages .stage")).to_have_count(2)
+    expect(page.locator(".window-caption")).to_contain_text("within 3 days")
+    expect(page.locator("#journey-select")).to_have_value("quick buy")
+    data = api(shop, page.locator("#journey-stages").get_attribute("data-api") or "")
+    assert (
+        raw(page, '[data-metric="visit"] [data-field="customers"]') == data["stages"][0]["touchpoints"][0]["customers"]
+    )
+    assert data["stages"][0]["touchpoints"][0]["customers"] > 0
+    page.click("#edit-journey")
+    page.wait_for_url("**/journeys/edit**")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#delete-journey")
+    page.wait_for_url(re.compile(r"/journeys$"))
+    expect(page.locator("#journey-stages .stage")).to_have_count(5)
+    assert [j["name"] for j in api(shop, "/api/v1/journeys/specs")] == ["default"]
 
 
 def test_funnel_builder_adds_a_step_and_exports_the_dropped(shop: Shop, page: Page) -> None:

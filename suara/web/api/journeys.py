@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -24,9 +24,11 @@ from suara.journeys import (
     funnel_customers,
     run_funnel,
     run_retention,
+    saved,
 )
-from suara.journeys.maps import DEFAULT_JOURNEY, JourneyMapResult, JourneySpec, run_journey_map
+from suara.journeys.maps import JourneyMapResult, JourneySpec, run_journey_map
 from suara.journeys.retention import Period
+from suara.journeys.saved import JourneyPublic
 from suara.models.customer_value import (
     CustomerValue,
     CustomerValueResult,
@@ -36,6 +38,7 @@ from suara.models.customer_value import (
     holdout_check,
 )
 from suara.models.nps_drivers import DriversResult, nps_drivers
+from suara.store.app import AppStore, Role
 from suara.store.warehouse import Warehouse
 from suara.web.deps import CurrentPrincipal, RuntimeDep
 
@@ -56,16 +59,27 @@ def _csv(rows: Sequence[Sequence[Any]], name: str) -> Response:
 
 
 # -- journeys -------------------------------------------------------------------------------------------------------
-def journey_spec(spec: str | None, value: str, start: datetime | None, end: datetime | None) -> JourneySpec:
-    """The JSON `spec` (default: the demo journey) with the query's value and range."""
-    base = dict(DEFAULT_JOURNEY)
-    if spec:
-        try:
-            base = json.loads(spec)
-        except ValueError as exc:
-            raise ValidationFailed(f"`spec` is not JSON: {exc}") from None
-        if not isinstance(base, dict):
-            raise ValidationFailed("`spec` must be a JSON object with `stages`")
+def journey_spec(
+    app: AppStore,
+    workspace_id: str,
+    journey: str | None,
+    spec: str | None,
+    value: str,
+    start: datetime | None,
+    end: datetime | None,
+) -> JourneySpec:
+    """The JSON `spec` given inline, else the saved journey named `journey` (default: `default`), with the query's
+    value and range."""
+    if spec and journey:
+        raise ValidationFailed("give `spec` or `journey`, not both")
+    if not spec:
+        return saved.journey_spec(app, workspace_id, journey, value=value, start=start, end=end)
+    try:
+        base = json.loads(spec)
+    except ValueError as exc:
+        raise ValidationFailed(f"`spec` is not JSON: {exc}") from None
+    if not isinstance(base, dict):
+        raise ValidationFailed("`spec` must be a JSON object with `stages`")
     extra = {"value": value} | ({"start": start} if start else {}) | ({"end": end} if end else {})
     return JourneySpec.model_validate(base | extra)
 
@@ -74,14 +88,43 @@ def journey_spec(spec: str | None, value: str, start: datetime | None, end: date
 async def get_journey_map(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
-    spec: Annotated[str | None, Query(description="JourneySpec as JSON; default: the demo shop's journey.")] = None,
+    journey: Annotated[str | None, Query(description="A saved journey's name; default: `default`.")] = None,
+    spec: Annotated[str | None, Query(description="A JourneySpec as JSON, instead of a saved journey.")] = None,
     value: Annotated[Literal["historical", "clv"], Query(description="Value of a dropped customer.")] = "historical",
     start: Start = None,
     end: End = None,
 ) -> JourneyMapResult:
     """Touchpoints by stage with volume, conversion, NPS/CSAT/CES and sentiment, and the friction ranking."""
-    js = journey_spec(spec, value, start, end)
+    js = journey_spec(runtime.app, principal.workspace_id, journey, spec, value, start, end)
     return await run_in_threadpool(run_journey_map, runtime.warehouse, principal.workspace_id, js)
+
+
+@router.get("/journeys/specs", response_model=list[JourneyPublic])
+def list_journey_specs(principal: CurrentPrincipal, runtime: RuntimeDep) -> list[JourneyPublic]:
+    """The workspace's journeys: `default` first (the built-in one unless a team saved its own), then by name."""
+    return saved.list_journeys(runtime.app, principal.workspace_id)
+
+
+@router.get("/journeys/specs/{name}", response_model=JourneyPublic)
+def get_journey_spec(principal: CurrentPrincipal, runtime: RuntimeDep, name: str) -> JourneyPublic:
+    return saved.get_journey(runtime.app, principal.workspace_id, name)
+
+
+@router.put("/journeys/specs/{name}", response_model=JourneyPublic)
+def put_journey_spec(
+    principal: CurrentPrincipal, runtime: RuntimeDep, name: str, body: Annotated[dict[str, Any], Body()]
+) -> JourneyPublic:
+    """Create or replace a saved journey (stages, window, bootstrap settings; not the period or value)."""
+    principal.require(Role.analyst)
+    return saved.save_journey(runtime.app, principal.workspace_id, name, body)
+
+
+@router.delete("/journeys/specs/{name}", status_code=204)
+def delete_journey_spec(principal: CurrentPrincipal, runtime: RuntimeDep, name: str) -> Response:
+    """Forget a saved journey; deleting a saved `default` brings back the built-in one."""
+    principal.require(Role.analyst)
+    saved.delete_journey(runtime.app, principal.workspace_id, name)
+    return Response(status_code=204)
 
 
 def funnel_spec(

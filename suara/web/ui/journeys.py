@@ -4,20 +4,22 @@ and the key drivers of NPS. Each page calls the same runner with the same spec a
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from suara.errors import SuaraError
-from suara.journeys import run_funnel, run_retention
-from suara.journeys.maps import DEFAULT_JOURNEY, run_journey_map
+from suara.errors import SuaraError, ValidationFailed
+from suara.journeys import run_funnel, run_retention, saved
+from suara.journeys.maps import run_journey_map
 from suara.journeys.retention import RetentionSpec
 from suara.models.churn_risk import ChurnRiskSpec, cached_score
 from suara.models.customer_value import CustomerValueSpec, customer_values
 from suara.models.nps_drivers import nps_drivers
+from suara.store.app import Role
 from suara.web.api.journeys import event_names, funnel_spec, journey_spec, sort_customers
 from suara.web.deps import Principal, RuntimeDep
 from suara.web.ui.pages import session_principal, templates
@@ -46,27 +48,112 @@ def heat(share: float | None) -> str:
     return f"rgba(52, 81, 178, {min(max(share, 0.0), 100.0) / 100 * 0.85 + 0.05:.3f})"
 
 
+def duration(seconds: int | None) -> str:
+    """A window in the largest whole unit: 7 days, 12 hours, 90 minutes, 45 seconds."""
+    if not seconds:
+        return "any time"
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} seconds"
+
+
 templates.env.globals.update(heat=heat)
+templates.env.filters.update(duration=duration)
 
 
 @router.get("/journeys", response_model=None)
 def journey_page(
-    request: Request, runtime: RuntimeDep, value: str = "historical", start: datetime | None = None
+    request: Request,
+    runtime: RuntimeDep,
+    journey: str = saved.DEFAULT,
+    value: str = "historical",
+    start: datetime | None = None,
 ) -> Response:
-    """Stages left to right with each touchpoint's numbers, and the friction ranking."""
+    """Stages left to right with each touchpoint's numbers, and the friction ranking, for a saved journey."""
     principal = _signed_in(request)
     if isinstance(principal, RedirectResponse):
         return principal
     value = value if value in ("historical", "clv") else "historical"
-    result, error = None, None
+    result, error, window = None, None, None
+    journeys = saved.list_journeys(runtime.app, principal.workspace_id)
     try:
-        spec = journey_spec(None, value, start, None)
+        spec = journey_spec(runtime.app, principal.workspace_id, journey, None, value, start, None)
+        window = spec.window
         result = run_journey_map(runtime.warehouse, principal.workspace_id, spec)
     except SuaraError as exc:
         error = exc.detail
-    api = "/api/v1/journeys/map?" + urlencode({"value": value})
+    api = "/api/v1/journeys/map?" + urlencode({"journey": journey, "value": value})
     ctx = {"principal": principal, "result": result, "error": error, "value": value, "api_url": api}
-    return _render(request, "journey.html", ctx | {"spec": DEFAULT_JOURNEY})  # its window is the caption's
+    return _render(request, "journey.html", ctx | {"journey": journey, "journeys": journeys, "window": window})
+
+
+@router.get("/journeys/edit", response_model=None)
+def journey_editor(request: Request, runtime: RuntimeDep, journey: str = "", new: bool = False) -> Response:
+    """A saved journey's spec as JSON to edit (or a new one, starting from the default's)."""
+    principal = _signed_in(request)
+    if isinstance(principal, RedirectResponse):
+        return principal
+    try:
+        found = saved.get_journey(runtime.app, principal.workspace_id, journey or saved.DEFAULT)
+    except SuaraError as exc:
+        return _editor(request, principal, journey, "", exc.detail, [])
+    name = "" if new else found.name
+    return _editor(request, principal, name, json.dumps(found.spec, indent=2, ensure_ascii=False), None, [])
+
+
+@router.post("/journeys/edit", response_model=None)
+def save_journey(
+    request: Request,
+    runtime: RuntimeDep,
+    name: Annotated[str, Form()] = "",
+    spec: Annotated[str, Form()] = "",
+) -> Response:
+    """Save the edited spec and show its map; a bad spec comes back with the errors and the text as typed."""
+    principal = _signed_in(request)
+    if isinstance(principal, RedirectResponse):
+        return principal
+    try:
+        principal.require(Role.analyst)
+        try:
+            body = json.loads(spec)
+        except ValueError as exc:
+            raise ValidationFailed(f"the spec is not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise ValidationFailed("the spec must be a JSON object with `stages`")
+        saved.save_journey(runtime.app, principal.workspace_id, name.strip(), body)
+    except SuaraError as exc:
+        return _editor(request, principal, name, spec, exc.detail, exc.errors or [], status=422)
+    return RedirectResponse("/journeys?" + urlencode({"journey": name.strip()}), status_code=303)
+
+
+@router.post("/journeys/delete", response_model=None)
+def delete_journey(request: Request, runtime: RuntimeDep, name: Annotated[str, Form()] = "") -> Response:
+    principal = _signed_in(request)
+    if isinstance(principal, RedirectResponse):
+        return principal
+    try:
+        principal.require(Role.analyst)
+        saved.delete_journey(runtime.app, principal.workspace_id, name)
+    except SuaraError as exc:
+        return _editor(request, principal, name, "", exc.detail, [], status=exc.status)
+    return RedirectResponse("/journeys", status_code=303)
+
+
+def _editor(
+    request: Request,
+    principal: Principal,
+    name: str,
+    text: str,
+    error: str | None,
+    errors: list[dict[str, Any]],
+    status: int = 200,
+) -> Response:
+    journeys = saved.list_journeys(request.app.state.runtime.app, principal.workspace_id)
+    ctx = {"principal": principal, "name": name, "text": text, "error": error, "errors": errors}
+    ctx |= {"journeys": journeys, "builtin": saved.DEFAULT}
+    return templates.TemplateResponse(request, "journey_edit.html", ctx, status_code=status)
 
 
 @router.get("/journeys/funnel", response_model=None)
