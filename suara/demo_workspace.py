@@ -132,8 +132,87 @@ def build_demo(rt: Runtime, *, customers: int = 5000, seed: int = 7, progress: A
     from suara.act.case_rules import run_case_rules
 
     run_case_rules(rt.app, rt.warehouse)  # the rules job opens cases for the demo's detractors: the inbox has work
+    counts["cases_worked"] = _work_cases(rt, workspace_id, seed)
     counts["alerts"] = _replay_alerts(rt, workspace_id)
     return DemoInfo(DEMO_SLUG, workspace_id, api_key, counts)
+
+
+# The shop's care team: cases are dealt to them in turn.
+DEMO_AGENTS = (("sari@demo.suara.dev", "Sari"), ("budi@demo.suara.dev", "Budi"), ("aisyah@demo.suara.dev", "Aisyah"))
+ROOT_CAUSES = {
+    "delivery": ("courier delay", "parcel damaged", "wrong address"),
+    "checkout": ("payment failed", "voucher not applied"),
+    "support": ("slow reply", "unclear answer"),
+}
+WORKED_AFTER = timedelta(days=10)  # cases whose last trigger is older than this were worked; newer ones wait
+
+
+def _work_cases(rt: Runtime, workspace_id: str, seed: int) -> int:
+    """Play the care team's past months, so the inbox has history and the loop metrics have data: a case whose last
+    trigger is over WORKED_AFTER old was opened when its first trigger fired, and most such cases were contacted
+    (median about 5 hours) and resolved (median about 1.5 days later); recent cases stay new. Seeded per case, so a
+    rebuild works the same cases the same way and leaves worked ones alone."""
+    import numpy as np
+    from sqlalchemy import select
+
+    from suara.act import sla
+    from suara.act.case_tables import CaseEvent, CaseTrigger
+    from suara.act.cases import Actor, move, save_team
+    from suara.store.app import Case, utcnow
+
+    with rt.app.session() as s:
+        repo = WorkspaceRepo(s, workspace_id)
+        for email, name in DEMO_AGENTS:
+            if repo.user_by_email(email) is None:
+                repo.add_user(email, DEMO_PASSWORD, Role.agent, name=name)
+    save_team(rt.app, workspace_id, "Customer care", members=[e for e, _ in DEMO_AGENTS], manager_email=DEMO_EMAIL)
+    now = utcnow()
+    worked = 0
+    with rt.app.session() as s:
+        staff = WorkspaceRepo(s, workspace_id)
+        agents = [Actor(u.id, u.name or u.email) for u in (staff.user_by_email(e) for e, _ in DEMO_AGENTS) if u]
+        cases = s.scalars(select(Case).where(Case.workspace_id == workspace_id, Case.status == "new")).all()
+        triggers: dict[int, list[CaseTrigger]] = {}
+        mine = select(CaseTrigger).where(CaseTrigger.workspace_id == workspace_id)
+        for t in s.scalars(mine.order_by(CaseTrigger.id)):
+            triggers.setdefault(t.case_id, []).append(t)
+        logged: dict[int, list[CaseEvent]] = {}
+        trigger_events = select(CaseEvent).where(CaseEvent.workspace_id == workspace_id, CaseEvent.kind == "trigger")
+        for e in s.scalars(trigger_events.order_by(CaseEvent.id)):
+            logged.setdefault(e.case_id, []).append(e)
+        for case in cases:
+            fired = [(t, t.occurred_at) for t in triggers.get(case.id, []) if t.occurred_at is not None]
+            if not fired or now - max(at for _, at in fired) < WORKED_AFTER:
+                continue
+            rng = np.random.default_rng([seed, case.id])
+            lag = timedelta(minutes=float(rng.uniform(1, 30)))  # the rules job runs every few seconds to minutes
+            for t, e in zip(triggers[case.id], logged.get(case.id, []), strict=False):
+                if t.occurred_at is not None:
+                    t.created_at = e.created_at = t.occurred_at + lag
+            case.created_at = fired[0][1] + lag
+            case.first_due_at, case.resolve_due_at = sla.deadlines(s, workspace_id, case.priority, case.created_at)
+            agent = agents[case.id % len(agents)]
+            case.owner_id = agent.user_id
+            at = case.created_at
+            if rng.random() < 0.12:  # never reached: still new, and past its SLA
+                continue
+            at += timedelta(hours=float(rng.lognormal(np.log(5), 1.0)))
+            if at >= now:
+                continue
+            move(s, case, "contacted", agent, at)
+            worked += 1
+            if rng.random() < 0.2:  # still being worked
+                continue
+            at += timedelta(hours=float(rng.lognormal(np.log(36), 0.8)))
+            if at >= now:
+                continue
+            causes = ROOT_CAUSES.get(case.touchpoint or "", ("product quality", "price", "other"))
+            case.root_cause = causes[int(rng.integers(len(causes)))]
+            move(s, case, "resolved", agent, at)
+            if at + timedelta(days=3) < now and rng.random() < 0.7:
+                move(s, case, "closed", agent, at + timedelta(days=3))
+            case.updated_at = at
+    return worked
 
 
 # Rules a CX team would watch in this shop: the delivery partner's NPS and the error events of checkout and tracking.

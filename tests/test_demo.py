@@ -259,6 +259,7 @@ def test_checkout_errors_peak_on_sale_days_and_tracking_fails_in_the_incident(fu
 def test_the_built_workspace_has_cases_and_the_planted_alert(tmp_path: Path) -> None:
     """`suara demo` leaves work in the inbox and the NusaCargo drop raised as an alert, as if suara had been serving."""
     from suara.act.alerts import list_alerts, list_rules
+    from suara.act.loop_metrics import loop_metrics
     from suara.demo_workspace import DEMO_ALERT_RULES, build_demo
     from suara.runtime import Runtime
     from suara.settings import Settings
@@ -270,8 +271,16 @@ def test_the_built_workspace_has_cases_and_the_planted_alert(tmp_path: Path) -> 
         alerts = list_alerts(rt.app, info.workspace_id)
         with rt.app.session() as s:
             cases = WorkspaceRepo(s, info.workspace_id).cases()
+        loop = loop_metrics(rt.app, rt.warehouse, info.workspace_id)
     assert sorted(rules.values()) == sorted(DEMO_ALERT_RULES)
     assert cases and all(c.customer_id for c in cases)
+    # The care team's past months: old cases were worked, recent ones wait in the inbox.
+    by_status = {st: sum(c.status == st for c in cases) for st in ("new", "contacted", "resolved", "closed")}
+    assert all(by_status.values()), by_status
+    assert all(c.created_at <= (c.first_contact_at or c.created_at) <= (c.resolved_at or c.updated_at) for c in cases)
+    assert loop.hours_to_first_contact.n == info.counts["cases_worked"] > 100
+    assert 2 < (loop.hours_to_first_contact.value or 0) < 12 and loop.hours_to_resolution.n > 100
+    assert 50 < (loop.detractors_contacted_in_sla.value or 0) < 100
     partner = [a for a in alerts if rules[a.rule_id] == "NusaCargo NPS under 10"]
     # The planted story: NusaCargo's NPS falls in August and September 2026; the monthly rule raises it once.
     assert len(partner) == 1 and partner[0].started_on.month in (8, 9), [(a.series, a.started_on) for a in alerts]
