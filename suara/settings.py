@@ -43,6 +43,17 @@ class Settings(BaseSettings):
         2.0,
         description="Seconds between passes of the served app's background work (outbox, enrichment, rules); 0: off.",
     )
+    theme_refit_growth: float = Field(
+        0.25,
+        ge=0,
+        description="Re-fit a workspace's themes once its enriched items grew by this share since the last fit.",
+    )
+    theme_refit_min_items: int = Field(
+        50, ge=1, description="New enriched items since the last theme fit needed before growth triggers a re-fit."
+    )
+    theme_refit_max_age_days: float = Field(
+        7.0, ge=0, description="Re-fit themes older than this many days when new items came since; 0: never by age."
+    )
 
     def resolved_app_url(self) -> str:
         return self.app_database_url or f"sqlite:///{(self.data_dir / 'app.db').resolve()}"

@@ -95,7 +95,8 @@ FACTS: dict[str, dict[str, str]] = {
         "ingested_at": T,
     },
     # Text enrichments (language, sentiment, themes) of feedback and comments, appended after ingestion; the item's
-    # instant, customer and source are copied so metrics read one table.
+    # instant, customer and source are copied so metrics read one table. `themes` holds the aspects mentioned and
+    # `aspect_sentiments` each one's own polarity ("delivery:1;price:-1"; null on rows enriched before it existed).
     "enrichments": {
         "workspace_id": S,
         "item_kind": S,
@@ -110,8 +111,11 @@ FACTS: dict[str, dict[str, str]] = {
         "themes": S,
         "model": S,
         "enriched_at": T,
+        "aspect_sentiments": S,
     },
 }
+
+_DUCKDB_TYPES = {S: "VARCHAR", F: "DOUBLE", T: "TIMESTAMP", INT: "INTEGER", B: "BOOLEAN"}  # for added columns
 
 # Columns of `responses` a metric can break down or filter by directly.
 RESPONSE_COLUMNS = ("survey_id", "channel", "touchpoint", "locale", "customer_id")
@@ -172,6 +176,8 @@ class Warehouse:
         for name in FACTS:
             if name not in existing:
                 self.backend.create_table(name, schema=schema(name))
+            elif self._duckdb is not None:
+                _add_columns(self._duckdb, name)
         if self._duckdb is not None:
             # Idempotency keys: the primary key makes a retried write count once.
             self._duckdb.execute(
@@ -231,6 +237,15 @@ class Warehouse:
             cur.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _load')
         finally:
             cur.unregister("_load")
+
+
+def _add_columns(con: Any, name: str) -> None:
+    """Schema evolution of the DuckDB file: a column added to a fact since its table was created is added as a
+    nullable column, so rows written before it read as null. Columns are only ever added, never changed."""
+    have = {r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()}
+    for column, dtype in FACTS[name].items():
+        if column not in have:
+            con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {_DUCKDB_TYPES[dtype]}')
 
 
 # -- event properties ----------------------------------------------------------------------------------------

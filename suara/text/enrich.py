@@ -4,15 +4,20 @@ Two ways in, one row per item either way:
 - `enrich(wh, workspace)`: a back-fill of every item without an enrichment row (the CLI, the demo build);
 - `enrich_new(runtime)`: the background job, which follows new `responses` and `feedback` through the feed and
   writes through the single writer keyed on the item, so a batch read again after a crash adds nothing twice.
+  It also fits a workspace's themes, first at FIRST_FIT items and again as its items grow or its fit ages
+  (`refit_themes`, thresholds from the settings).
 
 Rows copy the item's instant, customer and source so metrics read one table. The `themes` column holds the aspect
-names the item mentions; theme ids live in the app store (`suara.text.theme_store`).
+names the item mentions and `aspect_sentiments` each one's own polarity; theme ids live in the app store
+(`suara.text.theme_store`).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -23,6 +28,7 @@ import pyarrow as pa
 from suara.store.warehouse import Warehouse, to_arrow
 from suara.text.analysis import TextAnalysis, analyze
 from suara.text.sentiment import shipped
+from suara.text.theme_store import RefitPolicy
 
 if TYPE_CHECKING:
     from suara.runtime import Runtime
@@ -32,6 +38,9 @@ MODEL_NAME = "suara-sentiment"
 POLARITY = {"positive": 1, "neutral": 0, "negative": -1}
 CONSUMER = "text-enrichment"
 FIRST_FIT = 200  # enriched items a workspace needs before the job fits its first themes
+AGE_CHECK_S = 600.0  # how often a workspace with aged themes and no new items is counted again
+_age_checked: dict[str, float] = {}  # workspace -> monotonic instant of its last age check in this process
+log = logging.getLogger(__name__)
 ITEM_COLUMNS = ("item_kind", "item_id", "customer_id", "source", "touchpoint", "at", "text")
 
 
@@ -97,11 +106,19 @@ def rows_for(workspace_id: str, part: list[dict[str, Any]], results: list[TextAn
             "sentiment": POLARITY.get(a.sentiment),
             "sentiment_score": a.sentiment_score,
             "themes": ",".join(sorted({x.aspect for x in a.aspects})) or None,
+            "aspect_sentiments": aspect_polarities(a),
             "model": MODEL_NAME,
             "enriched_at": now,
         }
         for r, a in zip(part, results, strict=True)
     ]
+
+
+def aspect_polarities(a: TextAnalysis) -> str | None:
+    """Each aspect's own polarity from the clauses that mention it, "delivery:1;price:-1" (sorted; None without
+    aspects), so "fast delivery but too expensive" counts positive for delivery and negative for price."""
+    pairs = sorted({x.aspect: POLARITY[x.sentiment] for x in a.aspects if x.sentiment in POLARITY}.items())
+    return ";".join(f"{k}:{v}" for k, v in pairs) or None
 
 
 def enrich(wh: Warehouse, workspace_id: str, *, progress: Callable[[int, int], None] | None = None) -> int:
@@ -153,25 +170,64 @@ def enrich_new(runtime: Runtime, *, max_rows: int = 5_000, max_batches: int | No
     fb_cols = ["workspace_id", "feedback_id", "customer_id", "source", "touchpoint", "created_at", "text"]
     consume(app, wh, CONSUMER, "responses", on_responses, columns=resp_cols, max_rows=max_rows, max_batches=max_batches)
     consume(app, wh, CONSUMER, "feedback", on_feedback, columns=fb_cols, max_rows=max_rows, max_batches=max_batches)
-    for ws in sorted(touched):
-        _first_themes(runtime, ws)
+    for ws in [*sorted(touched), *_aged(runtime, touched)]:
+        try:
+            refit_themes(runtime, ws)
+        except Exception:  # one workspace's failed fit must not hold back the others; its trigger stays due
+            log.exception("fitting the themes of workspace %s failed; tried again on a later pass", ws)
     return done[0]
 
 
-def _first_themes(runtime: Runtime, workspace_id: str) -> None:
-    """Fit a workspace's first themes once it has FIRST_FIT enriched items; later items are assigned as they come
-    (a re-fit is `POST /api/v1/text/themes/run`)."""
+def refit_themes(runtime: Runtime, workspace_id: str, *, now: datetime | None = None) -> str | None:
+    """Fit the workspace's themes when the re-fit policy says so (see `theme_store.refit_reason`); returns why
+    ("first", "growth", "age") or None. Themes fitted before fits were recorded get a baseline, not a fit."""
     from sqlalchemy import select
 
     from suara.store.app import Workspace
-    from suara.text.theme_store import run_themes
-    from suara.text.theme_tables import TextTheme
+    from suara.text.theme_store import record_run, refit_reason, run_themes
+    from suara.text.theme_tables import TextTheme, ThemeRun
 
     with runtime.app.session() as s:
-        known = s.get(Workspace, workspace_id) is not None
-        fitted = s.scalar(select(TextTheme.id).where(TextTheme.workspace_id == workspace_id).limit(1)) is not None
-    if known and not fitted and runtime.warehouse.count("enrichments", workspace_id) >= FIRST_FIT:
-        run_themes(runtime.app, runtime.warehouse, workspace_id)
+        if s.get(Workspace, workspace_id) is None:
+            return None
+        last = s.get(ThemeRun, workspace_id)
+        first = select(TextTheme.id).where(TextTheme.workspace_id == workspace_id).limit(1)
+        unrecorded = last is None and s.scalar(first) is not None
+    items = runtime.warehouse.count("enrichments", workspace_id)
+    if unrecorded:
+        record_run(runtime.app, workspace_id, items, "baseline", runs=0)
+        return None
+    reason = refit_reason(refit_policy(runtime), items, last, now or datetime.now(UTC).replace(tzinfo=None))
+    if reason is not None:
+        log.info("fitting the themes of workspace %s (%s, %d enriched items)", workspace_id, reason, items)
+        run_themes(runtime.app, runtime.warehouse, workspace_id, reason=reason)
+    return reason
+
+
+def refit_policy(runtime: Runtime) -> RefitPolicy:
+    """The re-fit thresholds of the runtime's settings."""
+    st = runtime.settings
+    age = timedelta(days=st.theme_refit_max_age_days) if st.theme_refit_max_age_days > 0 else None
+    return RefitPolicy(FIRST_FIT, st.theme_refit_growth, st.theme_refit_min_items, age)
+
+
+def _aged(runtime: Runtime, skip: set[str]) -> list[str]:
+    """Workspaces whose last fit is past the maximum age and that were not checked in the last AGE_CHECK_S: the
+    ones whose new items all came before the fit aged would otherwise never be looked at again."""
+    from sqlalchemy import select
+
+    from suara.text.theme_tables import ThemeRun
+
+    policy = refit_policy(runtime)
+    if policy.max_age is None:
+        return []
+    cutoff = datetime.now(UTC).replace(tzinfo=None) - policy.max_age
+    with runtime.app.session() as s:
+        old = list(s.scalars(select(ThemeRun.workspace_id).where(ThemeRun.fitted_at <= cutoff)))
+    now = time.monotonic()
+    due = [ws for ws in old if ws not in skip and now - _age_checked.get(ws, -AGE_CHECK_S) >= AGE_CHECK_S]
+    _age_checked.update(dict.fromkeys(due, now))
+    return due
 
 
 def _answers_of(wh: Warehouse, workspace_id: str, responses: pd.DataFrame) -> pd.DataFrame:

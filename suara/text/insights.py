@@ -165,18 +165,35 @@ def _opt(v: Any) -> str | None:
 
 
 def heatmap(wh: Warehouse, workspace_id: str) -> list[HeatCell]:
-    """Sentiment index of the items mentioning each aspect at each touchpoint (the item's sentiment, not the
-    clause's), with n."""
+    """Sentiment index of the items mentioning each aspect at each touchpoint, with n. Each aspect counts with its
+    own clause-level polarity (`aspect_sentiments`), so a mixed comment lands positive in one cell and negative in
+    another; rows enriched before that column existed count with the item's overall sentiment."""
     e = wh.table("enrichments", workspace_id)
-    e = e.filter(e.themes.notnull() & e.touchpoint.notnull() & e.sentiment.notnull())
-    df = e.select("themes", "touchpoint", "sentiment").to_pandas()
-    if df.empty:
-        return []
-    df = df.assign(aspect=df.themes.str.split(",")).explode("aspect")
-    g = df.groupby(["aspect", "touchpoint"]).sentiment.agg(["size", "mean"]).reset_index()
-    return [
-        HeatCell(
-            aspect=str(r.aspect), touchpoint=str(r.touchpoint), index=round(100 * float(r["mean"]), 1), n=int(r["size"])
-        )
-        for _, r in g.iterrows()
+    e = e.filter(e.themes.notnull() & e.touchpoint.notnull())
+    own = "aspect_sentiments" in e.columns  # a warehouse on a backend that never added the column
+    keys = ["themes", "touchpoint", "sentiment", *(["aspect_sentiments"] if own else [])]
+    # the warehouse counts each distinct combination; only those few are parsed here
+    combos = e.group_by(keys).aggregate(n=e.count()).to_pandas()
+    rows = [
+        (aspect, str(r.touchpoint), polarity, int(r.n))
+        for r in combos.itertuples()
+        for aspect, polarity in _aspect_polarity(r.themes, r.sentiment, r.aspect_sentiments if own else None)
     ]
+    if not rows:
+        return []
+    df = pd.DataFrame(rows, columns=["aspect", "touchpoint", "polarity", "n"])
+    g = df.assign(w=df.polarity * df.n).groupby(["aspect", "touchpoint"])[["n", "w"]].sum().reset_index()
+    return [
+        HeatCell(aspect=str(r.aspect), touchpoint=str(r.touchpoint), index=round(100 * r.w / r.n, 1), n=int(r.n))
+        for r in g.itertuples()
+    ]
+
+
+def _aspect_polarity(themes: str, sentiment: Any, own: Any) -> list[tuple[str, int]]:
+    """(aspect, polarity -1/0/1) of one row: its own "delivery:1;price:-1" when stored, else every aspect with the
+    item's sentiment (none when that is unknown)."""
+    if isinstance(own, str) and own:
+        return [(a, int(p)) for a, _, p in (x.rpartition(":") for x in own.split(";"))]
+    if sentiment is None or pd.isna(sentiment):
+        return []
+    return [(a, int(sentiment)) for a in str(themes).split(",")]

@@ -3,13 +3,15 @@ items, and a team's edits (rename, merge, pin).
 
 A run matches its topics to the stored themes (`themes.match`): a matched topic keeps the stored id (or the id
 it was merged into) and refreshes its centroid; a stored theme no topic matched turns stale unless it is pinned,
-in which case its stored centroid keeps collecting items.
+in which case its stored centroid keeps collecting items. Each run records how many enriched items it saw and
+when (`ThemeRun`), which the re-fit policy (`refit_reason`) compares the workspace against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -18,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from suara.errors import NotFound, ValidationFailed
 from suara.store.app import AppStore, utcnow
 from suara.store.warehouse import Warehouse
-from suara.text.theme_tables import TextTheme, ThemeItem
+from suara.text.theme_tables import TextTheme, ThemeItem, ThemeRun
 from suara.text.themes import Theme, ThemeModel, assign, match, terms
 
 ACTIVE, STALE, MERGED = "active", "stale", "merged"
@@ -34,6 +36,53 @@ class RunSummary:
     stale: int
     items: int
     assigned: int
+
+
+@dataclass(frozen=True)
+class RefitPolicy:
+    """When the background job fits a workspace's themes: first at `first_fit` enriched items; again once the items
+    grew by the share `growth` and by at least `min_items` since the last fit, or once the last fit is older than
+    `max_age` and items came since (`max_age` None: never by age)."""
+
+    first_fit: int = 200
+    growth: float = 0.25
+    min_items: int = 50
+    max_age: timedelta | None = timedelta(days=7)
+
+
+def refit_reason(policy: RefitPolicy, items: int, last: ThemeRun | None, now: datetime) -> str | None:
+    """Why the themes of a workspace with `items` enriched items should be fitted now: "first", "growth" or "age";
+    None when they should not."""
+    if last is None:
+        return "first" if items >= policy.first_fit else None
+    new = items - last.items
+    if new <= 0:
+        return None
+    if new >= policy.min_items and new >= policy.growth * last.items:
+        return "growth"
+    if policy.max_age is not None and now - last.fitted_at >= policy.max_age:
+        return "age"
+    return None
+
+
+def last_run(app: AppStore, workspace_id: str) -> ThemeRun | None:
+    """The workspace's last recorded theme fit, if any."""
+    with app.session() as s:
+        return s.get(ThemeRun, workspace_id)
+
+
+def record_run(app: AppStore, workspace_id: str, items: int, reason: str, *, runs: int = 1) -> None:
+    """Record a fit (or, with `runs=0`, a baseline for themes fitted before fits were recorded)."""
+    with app.session() as s:
+        _record(s, workspace_id, items, reason, runs)
+
+
+def _record(s: Any, workspace_id: str, items: int, reason: str, runs: int = 1) -> None:
+    row: ThemeRun | None = s.get(ThemeRun, workspace_id)
+    if row is None:
+        s.add(ThemeRun(workspace_id=workspace_id, items=items, fitted_at=utcnow(), reason=reason, runs=runs))
+    else:
+        row.items, row.fitted_at, row.reason, row.runs = items, utcnow(), reason, row.runs + runs
 
 
 def corpus(wh: Warehouse, workspace_id: str) -> pd.DataFrame:
@@ -71,8 +120,11 @@ def run_themes(
     *,
     model: ThemeModel | None = None,
     data: pd.DataFrame | None = None,
+    reason: str = "manual",
 ) -> RunSummary:
-    """Fit themes over the workspace's items, keep stored ids, and replace the item assignments in one transaction."""
+    """Fit themes over the workspace's items, keep stored ids, and replace the item assignments in one transaction;
+    the run is recorded with `reason` and the count of enriched items it saw."""
+    enriched = wh.count("enrichments", workspace_id)  # counted first: items enriched during the fit count as new
     df = corpus(wh, workspace_id) if data is None else data
     texts = [None if pd.isna(x) else str(x) for x in df.text]
     langs = [None if pd.isna(x) else str(x) for x in df.language]
@@ -131,6 +183,7 @@ def run_themes(
         sizes = pd.Series([r["theme_id"] for r in records]).value_counts().to_dict() if records else {}
         for row in rows.values():
             row.size = int(sizes.get(row.theme_id, 0))
+        _record(s, workspace_id, enriched, reason)
     new = len(fit.themes) - len(pairs)
     items_with = len({(r["item_kind"], r["item_id"]) for r in records})
     return RunSummary(len(fit.themes), len(pairs), new, stale, len(df), items_with)

@@ -1,7 +1,7 @@
 """App-store tables of themes: the themes of a workspace (with a team's renames, merges and pins), which items
 mention which theme, and "you said, we did" announcements with the customers they were sent to.
 
-The schema is owned by the migration `0009_themes`; these models mirror it.
+The schema is owned by the migrations `0009_themes` and `0010_theme_runs`; these models mirror it.
 """
 
 from __future__ import annotations
@@ -51,6 +51,18 @@ class ThemeItem(Base):
     theme_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ThemeRun(Base):
+    """A workspace's last theme fit: the enriched items it saw, when, why (first, growth, age, manual) and how many
+    fits so far; the re-fit policy compares the workspace against it."""
+
+    __tablename__ = "text_theme_runs"
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    fitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(20))
+    runs: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class Announcement(Base):
