@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -306,25 +306,154 @@ def team_for(s: Session, workspace_id: str, touchpoint: str | None) -> Team | No
     return next((t for t in teams if not t.touchpoints), None)
 
 
+def _member(value: Any) -> int | str:
+    # One check for both forms, so an error points at the member itself rather than at each union branch.
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2**31 - 1:
+        return value
+    if isinstance(value, str) and 1 <= len(value.strip()) <= 320:
+        return value.strip()
+    raise ValueError("a member is a user id (a positive number) or a user's email (1 to 320 characters)")
+
+
+Member = Annotated[
+    int | str,
+    PlainValidator(_member),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                {"type": "string", "minLength": 1, "maxLength": 320},
+            ]
+        }
+    ),
+]
+
+
+class TeamIn(BaseModel):
+    """A team as the API and the settings page write it: members (user ids or emails) in turn order."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    members: list[Member] = Field(
+        default_factory=list, max_length=200, description="User ids or emails; cases are dealt in this order."
+    )
+    touchpoints: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=100, description="Cases of these touchpoints go to the team; none: catch-all."
+    )
+    manager_email: Email | None = Field(None, description="Told about missed deadlines; default: the admins.")
+
+
+class TeamMember(BaseModel):
+    id: int
+    name: str
+    email: str
+
+
+class TeamPublic(BaseModel):
+    id: int
+    name: str
+    members: list[TeamMember]
+    touchpoints: list[str]
+    manager_email: str | None
+    catch_all: bool = Field(description="No touchpoints: the team takes cases no other team routes.")
+
+
 def save_team(
     app: AppStore,
     workspace_id: str,
     name: str,
     *,
-    members: Sequence[int] = (),
+    members: Sequence[int | str] = (),
     touchpoints: Sequence[str] = (),
     manager_email: str | None = None,
-) -> Team:
-    """Create or replace a team; members are user ids of the workspace."""
+) -> TeamPublic:
+    """Create or replace a team; members are user ids or emails of the workspace, in turn order.
+
+    An unknown member is a 422 naming it; a touchpoint another team routes already is a 409. Either writes nothing.
+    """
     with app.session() as s:
-        _check_users(s, workspace_id, members)
+        ids = _member_ids(s, workspace_id, members)
+        points = list(dict.fromkeys(t.strip() for t in touchpoints if t.strip()))
+        _check_touchpoints(s, workspace_id, name, points)
         team = s.scalar(select(Team).where(Team.workspace_id == workspace_id, Team.name == name))
         if team is None:
             team = Team(workspace_id=workspace_id, name=name, dealt=0)
             s.add(team)
-        team.members, team.touchpoints, team.manager_email = list(members), list(touchpoints), manager_email
+        team.members, team.touchpoints, team.manager_email = ids, points, manager_email
         s.flush()
-        return team
+        return _team_public(team, _users(s, workspace_id))
+
+
+def list_teams(app: AppStore, workspace_id: str) -> list[TeamPublic]:
+    """The workspace's teams in the order routing tries them (oldest first)."""
+    with app.session() as s:
+        users = _users(s, workspace_id)
+        teams = s.scalars(select(Team).where(Team.workspace_id == workspace_id).order_by(Team.id))
+        return [_team_public(t, users) for t in teams]
+
+
+def delete_team(app: AppStore, workspace_id: str, name: str) -> None:
+    """Remove a team (404 if none). Its cases keep their owner and deadlines; they lose the team, so a missed
+    deadline is told to the workspace's admins instead of the team's manager."""
+    with app.session() as s:
+        team = s.scalar(select(Team).where(Team.workspace_id == workspace_id, Team.name == name))
+        if team is None:
+            raise NotFound(f"no team {name!r} in this workspace")
+        # Case.team_id has no foreign key: clear it, so a later team that reuses the id inherits nothing.
+        s.execute(
+            update(Case)
+            .where(Case.workspace_id == workspace_id, Case.team_id == team.id)
+            .values(team_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        s.delete(team)
+
+
+def _users(s: Session, workspace_id: str) -> dict[int, User]:
+    return {u.id: u for u in s.scalars(select(User).where(User.workspace_id == workspace_id))}
+
+
+def _team_public(team: Team, users: dict[int, User]) -> TeamPublic:
+    members = [users[i] for i in team.members or [] if i in users]
+    return TeamPublic(
+        id=team.id,
+        name=team.name,
+        members=[TeamMember(id=u.id, name=u.name or u.email, email=u.email) for u in members],
+        touchpoints=list(team.touchpoints or []),
+        manager_email=team.manager_email,
+        catch_all=not team.touchpoints,
+    )
+
+
+def _member_ids(s: Session, workspace_id: str, members: Sequence[int | str]) -> list[int]:
+    """The members' user ids in their order (repeats dropped); 422 with a pointer at each unknown one."""
+    users = _users(s, workspace_id)
+    by_email = {u.email.lower(): u.id for u in users.values()}
+    ids: list[int] = []
+    errors: list[dict[str, Any]] = []
+    for i, m in enumerate(members):
+        uid = (m if m in users else None) if isinstance(m, int) else by_email.get(m.strip().lower())
+        if uid is None:
+            what = str(m) if isinstance(m, int) else repr(m)
+            message = f"no user {what} in this workspace"
+            errors.append({"loc": ["members", i], "pointer": f"/members/{i}", "message": message, "type": "unknown"})
+        elif uid not in ids:
+            ids.append(uid)
+    if errors:
+        unknown = "; ".join(e["message"] for e in errors)
+        raise ValidationFailed(f"{unknown}; members are user ids or emails of its users", errors=errors)
+    return ids
+
+
+def _check_touchpoints(s: Session, workspace_id: str, name: str, touchpoints: Sequence[str]) -> None:
+    """409 when another team routes one of the touchpoints already: routing would ignore this team's claim."""
+    others = s.scalars(select(Team).where(Team.workspace_id == workspace_id, Team.name != name).order_by(Team.id))
+    for other in others:
+        for i, point in enumerate(touchpoints):
+            if point in (other.touchpoints or []):
+                message = f"touchpoint {point!r} belongs to team {other.name!r}; remove it there first"
+                errors = [{"loc": ["touchpoints", i], "pointer": f"/touchpoints/{i}", "message": message}]
+                raise Conflict(message, errors=errors)
 
 
 def create_case(app: AppStore, workspace_id: str, body: CaseCreate, actor: Actor) -> CaseDetail:

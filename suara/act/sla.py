@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,24 @@ class SlaTargetPublic(BaseModel):
     priority: str
     first_contact_hours: float = Field(gt=0, le=24 * 365)
     resolution_hours: float = Field(gt=0, le=24 * 365)
+    default: bool = Field(False, description="True when the workspace stores none and the built-in target applies.")
+
+
+class SlaTargetIn(BaseModel):
+    """Hours to first contact and to resolution of one priority; first contact cannot be due after resolution."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_contact_hours: float = Field(gt=0, le=24 * 365)
+    resolution_hours: float = Field(gt=0, le=24 * 365)
+
+    @field_validator("resolution_hours")
+    @classmethod
+    def _not_before_first_contact(cls, value: float, info: ValidationInfo) -> float:
+        first = info.data.get("first_contact_hours")
+        if first is not None and value < first:
+            raise ValueError(f"must be at least first_contact_hours ({first:g} h)")
+        return value
 
 
 def targets(s: Session, workspace_id: str) -> dict[str, tuple[float, float]]:
@@ -52,6 +70,21 @@ def deadlines(s: Session, workspace_id: str, priority: str, start: datetime) -> 
         s.info[key] = targets(s, workspace_id)
     first, resolve = s.info[key].get(priority, DEFAULT_TARGETS["normal"])
     return start + timedelta(hours=first), start + timedelta(hours=resolve)
+
+
+def list_targets(app: AppStore, workspace_id: str) -> list[SlaTargetPublic]:
+    """Every priority's targets (low to urgent), marking those that are the built-in defaults."""
+    from suara.act.cases import PRIORITIES
+
+    with app.session() as s:
+        stored = {row.priority for row in s.scalars(select(SlaTarget).where(SlaTarget.workspace_id == workspace_id))}
+        hours = targets(s, workspace_id)
+    return [
+        SlaTargetPublic(
+            priority=p, first_contact_hours=hours[p][0], resolution_hours=hours[p][1], default=p not in stored
+        )
+        for p in PRIORITIES
+    ]
 
 
 def set_target(app: AppStore, workspace_id: str, target: SlaTargetPublic) -> None:

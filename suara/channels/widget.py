@@ -64,6 +64,12 @@ def create_widget_key(
     return row, key
 
 
+def list_widget_keys(session: Session, workspace_id: str) -> list[WidgetKey]:
+    """The workspace's publishable keys, newest first, revoked ones included; only a key's prefix is stored."""
+    q = select(WidgetKey).where(WidgetKey.workspace_id == workspace_id).order_by(WidgetKey.id.desc())
+    return list(session.scalars(q))
+
+
 def revoke_widget_key(session: Session, workspace_id: str, key_id: int) -> WidgetKey:
     row = session.scalar(select(WidgetKey).where(WidgetKey.workspace_id == workspace_id, WidgetKey.id == key_id))
     if row is None:

@@ -79,6 +79,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from suara.web.api.text import router as text_router
 
     api.include_router(text_router)  # /api/v1/text: themes, verbatims, heatmap
+    from suara.web.api.settings import router as settings_api_router
+
+    api.include_router(settings_api_router)  # /api/v1/teams, /sla-targets, GET /widget/keys
     app.include_router(api)
 
     from suara.web.ui import hosted, pages, unsubscribe
@@ -100,6 +103,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from suara.web.ui.outreach import router as outreach_router
 
     app.include_router(outreach_router)  # /outreach: rules, policy, decision log, suppressions, funnels
+    from suara.web.ui.settings import router as settings_router
+
+    app.include_router(settings_router)  # /settings: teams, SLA targets, widget keys
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         SessionMiddleware,
