@@ -142,8 +142,13 @@ def _escalate(s: Session, workspace_id: str, case_id: int, target: Target, now: 
     text = f"Case {case.id} ({case.topic}, customer {case.customer_id}) missed its {what} deadline"
     text += f" of {due:%Y-%m-%d %H:%M} UTC"
     raise_priority(s, case, now)
+    note = _tighten(s, case, now)
     log_event(
-        s, case, "escalation", f"{what} deadline missed; priority raised to {case.priority}; manager notified", now
+        s,
+        case,
+        "escalation",
+        f"{what} deadline missed; priority raised to {case.priority}{note}; manager notified",
+        now,
     )
     key = f"case:{case.id}:breach:{target}:{due.isoformat()}"
     for address in _managers(s, workspace_id, case.team_id):
@@ -158,6 +163,26 @@ def _escalate(s: Session, workspace_id: str, case_id: int, target: Target, now: 
     data = {"case_id": case.id, "target": target, "due_at": due.isoformat() + "Z", "priority": case.priority}
     publish_event(s, workspace_id, "case.breached", data, text=text, dedupe_key=key)
     return 1
+
+
+def _tighten(s: Session, case: Case, now: datetime) -> str:
+    """After an escalation, a deadline still pending follows the new priority counted from now, when that is sooner:
+    an escalated case is worked faster, and is never given more time. Returns the change as a phrase for the log."""
+    first, resolve = deadlines(s, case.workspace_id, case.priority, now)
+    moved = []
+    if (
+        case.first_contact_at is None
+        and case.first_breached_at is None
+        and case.first_due_at
+        and first < case.first_due_at
+    ):
+        case.first_due_at = first
+        moved.append(f"first contact now due {first:%Y-%m-%d %H:%M} UTC")
+    pending = case.resolved_at is None and case.resolve_breached_at is None
+    if pending and case.resolve_due_at and resolve < case.resolve_due_at:
+        case.resolve_due_at = resolve
+        moved.append(f"resolution now due {resolve:%Y-%m-%d %H:%M} UTC")
+    return "".join(f"; {m}" for m in moved)
 
 
 def _managers(s: Session, workspace_id: str, team_id: int | None) -> list[str]:

@@ -5,7 +5,7 @@ Runs on the notification tests' app store (SQLite, and PostgreSQL when configure
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import select
 
@@ -74,6 +74,25 @@ def test_a_missed_first_contact_escalates_once_per_breach(store: Store, inbox: I
     assert sla.check_breaches(store.app, ws, now=much_later) == 1
     assert sla.check_breaches(store.app, ws, now=much_later) == 0
     assert len([m for m in _messages(store) if m.channel == "email"]) == 2
+
+
+def test_an_escalation_brings_the_pending_deadline_forward_never_back(store: Store) -> None:
+    ws = store.workspace_id
+    case = create_case(store.app, ws, CaseCreate(customer_id="ana", topic="nps", priority="normal"), ANA)
+    assert case.first_due_at and case.resolve_due_at
+    opened = case.first_due_at.replace(tzinfo=None) - timedelta(
+        hours=48
+    )  # normal: 48 h to first contact, 168 h to resolve
+    later = opened + timedelta(hours=49)
+    assert sla.check_breaches(store.app, ws, now=later) == 1
+    got = get_case(store.app, ws, case.id)
+    # high: 72 h to resolve, counted from the escalation, is sooner than the 168 h it had
+    assert got.priority == "high" and got.resolve_due_at == later.replace(tzinfo=UTC) + timedelta(hours=72)
+    assert got.first_due_at == case.first_due_at  # the missed deadline stays what was missed
+    assert "resolution now due" in next(e.body for e in got.events if e.kind == "escalation")
+    # A second escalation (resolution missed) leaves nothing pending to move.
+    assert sla.check_breaches(store.app, ws, now=later + timedelta(hours=73)) == 1
+    assert get_case(store.app, ws, case.id).resolve_due_at == got.resolve_due_at
 
 
 def test_without_a_team_manager_the_admins_hear_of_breaches(store: Store) -> None:
