@@ -15,6 +15,7 @@ after it is a step-k event inside the window. Sorting many small lists is far ch
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -148,6 +149,25 @@ def journey_events(
         tr = tr.filter(tr.trait == field).select(**{CUSTOMER: tr.customer_id, field: tr.value})
         out = out.left_join(tr, CUSTOMER).drop(f"{CUSTOMER}_right")
     return out
+
+
+def breakdown_fields(wh: Warehouse, workspace_id: str, sample: int = 5_000) -> dict[str, list[str]]:
+    """What a funnel can be broken down by: every customer trait, and the property names seen in the latest
+    `sample` events (a sample: property names are free-form JSON keys)."""
+    ident = wh.table("identities", workspace_id)
+    traits = sorted(str(t) for t in ident.select("trait").distinct().execute()["trait"] if t)
+    ev = wh.table("events", workspace_id)
+    docs = ev.filter(ev.properties.notnull()).order_by(ibis.desc("timestamp")).limit(sample)
+    keys: set[str] = set()
+    for doc in docs.select("properties").execute()["properties"]:
+        try:
+            parsed = json.loads(doc)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(parsed, dict):
+            # labels group customers; numbers, ids and nested objects would give one group per customer
+            keys |= {k for k, v in parsed.items() if isinstance(v, str | bool) and not k.lower().endswith("id")}
+    return {"traits": traits, "properties": sorted(keys - set(traits))}
 
 
 def _is_trait(wh: Warehouse, workspace_id: str, field: str) -> bool:

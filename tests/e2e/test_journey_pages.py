@@ -151,6 +151,15 @@ def test_funnel_builder_adds_a_step_and_exports_the_dropped(shop: Shop, page: Pa
         page.locator('[data-metric="step-3"] .dropped-csv').click()
     lines = download.value.path().read_text(encoding="utf-8").splitlines()
     assert lines[0] == "customer_id" and len(lines) - 1 == data["steps"][2]["dropped"]
+    # The breakdown is picked from the workspace's own traits, and shows the API's groups.
+    traits = page.locator('#by-select optgroup[label="Customer traits"] option')
+    assert traits.count() > 0
+    field = traits.first.get_attribute("value") or ""
+    page.locator("#by-select").select_option(field)
+    page.click("#run-funnel")
+    page.wait_for_url(re.compile(f"by={field}"))
+    split = api(shop, page.locator("#funnel-result").get_attribute("data-api") or "")
+    assert split["groups"] and page.locator("#funnel-result h3").count() == len(split["groups"])
 
 
 def test_retention_heatmap_matches_and_reads_out_on_hover(shop: Shop, page: Page) -> None:

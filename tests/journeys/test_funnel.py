@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from suara.errors import UnknownField
 from suara.journeys import FunnelSpec, funnel_customers, run_funnel
-from suara.journeys.funnel import funnel_levels
+from suara.journeys.funnel import breakdown_fields, funnel_levels
 from suara.store.warehouse import Warehouse, to_arrow
 from tests.journeys.conftest import ECOM, ECOM_STEPS, WS, journeys_for
 from tests.parity import duckdb_warehouse, same_on_every_engine
@@ -205,6 +205,19 @@ def test_empty_workspace() -> None:
 def test_unknown_breakdown_field() -> None:
     with pytest.raises(UnknownField):
         run_funnel(duckdb_warehouse(SMALL), WS, FunnelSpec(steps=["a", "b"], by=["colour"]))
+
+
+def test_breakdown_fields_offer_traits_and_label_properties_that_a_funnel_accepts() -> None:
+    props = {"platform": "ios", "order_id": "o1", "amount": 12.5, "meta": {"x": 1}, "promo": True}
+    people = {"ana": [("a", "2026-01-05 10:00:00", props), ("b", "2026-01-05 10:01:00", {"platform": "web"})],
+              "bob": [("a", "2026-01-05 11:00:00")]}  # fmt: skip
+    wh = duckdb_warehouse(journeys_for(people, {"ana": {"plan": "pro"}, "bob": {"plan": "free"}}))
+    fields = breakdown_fields(wh, WS)
+    # numbers, ids and nested objects would give one group per customer: not offered
+    assert fields == {"traits": ["plan"], "properties": ["platform", "promo"]}
+    for field in [*fields["traits"], *fields["properties"]]:
+        assert run_funnel(wh, WS, FunnelSpec(steps=["a", "b"], by=[field])).groups
+    assert breakdown_fields(duckdb_warehouse(journeys_for({})), WS) == {"traits": [], "properties": []}
 
 
 def test_spec_reads_durations_and_refuses_repeats() -> None:

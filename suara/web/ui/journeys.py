@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from suara.errors import SuaraError, ValidationFailed
 from suara.journeys import run_funnel, run_retention, saved
+from suara.journeys.funnel import breakdown_fields
 from suara.journeys.maps import run_journey_map
 from suara.journeys.retention import RetentionSpec
 from suara.models.churn_risk import ChurnRiskSpec, cached_score
@@ -193,6 +194,7 @@ def funnel_page(
         "window": window,
         "order": order,
         "by": by,
+        "fields": breakdown_fields(runtime.warehouse, principal.workspace_id),
         "result": result,
         "error": error,
         "max_steps": MAX_STEPS,
