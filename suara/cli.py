@@ -23,6 +23,7 @@ from suara.cli_notify import notify_app
 from suara.cli_outreach import outreach_app
 from suara.cli_surveys import surveys_app
 from suara.cli_text import text_app
+from suara.cli_widget import widget_app
 from suara.errors import SuaraError
 from suara.settings import Settings, load_settings
 
@@ -42,6 +43,7 @@ app.add_typer(surveys_app, name="surveys")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(cases_app, name="cases")
 app.add_typer(outreach_app, name="outreach")
+app.add_typer(widget_app, name="widget")
 app.add_typer(notify_app)  # the `outbox` and `digest` groups
 import_app.command("events")(import_events)
 register_imports(import_app, lambda: _runtime(), lambda rt, create: _workspace_id(rt, create))

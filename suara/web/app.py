@@ -106,6 +106,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from suara.web.ui.settings import router as settings_router
 
     app.include_router(settings_router)  # /settings: teams, SLA targets, widget keys
+    from suara.web.ui.widget_funnel import router as widget_funnel_router
+
+    app.include_router(widget_funnel_router)  # /surveys/widget/funnel
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         SessionMiddleware,

@@ -240,6 +240,7 @@ def test_offline_answers_wait_and_arrive_once(context: BrowserContext, shop: Sho
     page = open_shop(context, shop, "offline-1")
     page.evaluate("suara('event', 'order_placed')")
     page.get_by_role("dialog").wait_for()
+    wait_for(page, lambda: page.evaluate("JSON.parse(localStorage.getItem('suara:queue')).length") == 0)  # `shown`
     context.set_offline(True)
     answer_by_keyboard(page, 9)
     page.get_by_role("dialog").get_by_role("status").wait_for()  # thanked at once: the answer is safe locally

@@ -20,16 +20,20 @@ from suara.channels.provider import ProviderSettings
 from suara.channels.receipts import PROVIDER_STATUS, record_receipt, sent_receipt
 from suara.channels.tables import DeliveryReceipt
 from suara.channels.widget import (
+    WidgetDisplay,
     WidgetResponse,
     create_widget_key,
+    display_document,
     response_document,
     revoke_widget_key,
     widget_key,
     widget_survey,
 )
+from suara.channels.widget_funnel import WidgetFunnel, widget_funnel
+from suara.domain.records import as_utc_naive
 from suara.errors import BadRequest, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed, pydantic_errors
 from suara.notify.signing import SIGNATURE_HEADER, verify_signature
-from suara.store.app import Role, Workspace
+from suara.store.app import Role, Workspace, WorkspaceRepo
 from suara.web.api._ingest import BatchAccepted, accepted
 from suara.web.deps import CurrentPrincipal, RuntimeDep
 
@@ -212,6 +216,7 @@ widget = APIRouter(route_class=_CorsRoute)
 
 @widget.options("/widget/surveys/{survey_key}", include_in_schema=False)
 @widget.options("/widget/responses", include_in_schema=False)
+@widget.options("/widget/displays", include_in_schema=False)
 def widget_preflight(request: Request) -> Response:
     """CORS preflight: any site may ask; each request is then checked against its key's origins."""
     response = Response(status_code=204, headers=_CORS)
@@ -264,4 +269,51 @@ async def create_widget_response(
     return accepted(result)
 
 
+@widget.post("/widget/displays", response_model=BatchAccepted, status_code=201)
+async def create_widget_display(
+    body: WidgetDisplay, request: Request, response: Response, runtime: RuntimeDep, x_suara_key: KeyHeader = None
+) -> BatchAccepted:
+    """Record that the widget showed a survey (`shown`) or that the visitor closed it before the end (`dismissed`),
+    as a warehouse event (`survey shown`, `survey dismissed`; the survey key in `properties.survey`) through the
+    events ingestion path. 201 when written; 200 when this display's event was stored before."""
+
+    def build() -> tuple[str, dict[str, Any]]:
+        with runtime.app.session() as s:
+            key = widget_key(s, x_suara_key, request.headers.get("origin"))
+            return key.workspace_id, display_document(s, key, body)
+
+    workspace_id, document = await run_in_threadpool(build)
+    result = await runtime.ingestor.ingest_async("events", workspace_id, [document], location="body")
+    if result.accepted == 0:
+        response.status_code = 200
+    return accepted(result)
+
+
 router.include_router(widget)
+
+
+def _naive(at: datetime | None) -> datetime | None:
+    return None if at is None else as_utc_naive(at)
+
+
+@router.get("/widget/funnel", response_model=list[WidgetFunnel])
+def get_widget_funnel(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    survey: Annotated[
+        str | None, Query(max_length=100, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="A survey key; default: all.")
+    ] = None,
+    start: Annotated[datetime | None, Query(description="From this instant (inclusive).")] = None,
+    end: Annotated[datetime | None, Query(description="Until this instant (exclusive).")] = None,
+) -> list[WidgetFunnel]:
+    """Widget displays per survey: shown, started (partial or completed), completed, partial, dismissed, and the
+    response rate (completed / shown) with its Wilson 95 % interval."""
+    start, end = _naive(start), _naive(end)
+    if start is not None and end is not None and end <= start:
+        message = "`end` must be after `start`"
+        raise ValidationFailed(message, errors=[{"loc": ["query", "end"], "pointer": "/end", "message": message}])
+    if survey is not None:
+        with runtime.app.session() as s:
+            if WorkspaceRepo(s, principal.workspace_id).survey(survey) is None:
+                raise NotFound(f"no survey {survey!r} in this workspace")
+    return widget_funnel(runtime.warehouse, principal.workspace_id, survey, start, end)

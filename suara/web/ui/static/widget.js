@@ -14,6 +14,9 @@
  * Page API: suara("identify", customerId), suara("event", name), suara("show"), suara("flush").
  * Answers wait in a localStorage queue until the server has them: offline or failed posts are retried with backoff
  * (and at once when the browser is back online) under one response id, so a retry is never stored twice.
+ * Each display has one id: its `shown` and `dismissed` events and its response carry it. A display ends once:
+ * completed (the answers), closed (`dismissed`, and the answers so far marked partial) or left with the page
+ * (the answers so far, marked partial, sent as the page hides), so it is stored as one response at most.
  */
 (function () {
   "use strict";
@@ -72,18 +75,22 @@
     queue(queue().map(function (i) { return i.id === id ? change(i) : i; }).filter(Boolean));
   }
 
+  function post(item) {
+    return fetch(API + (item.path || "/responses"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Suara-Key": item.key },
+      body: JSON.stringify(item.body),
+      keepalive: true  // outlives the page: what is sent as it hides still arrives
+    });
+  }
+
   function flush(force) {
     if (flushing) return;
     var now = Date.now();
     var due = queue().filter(function (i) { return force === true || i.next <= now; })[0];
     if (!due) return schedule();
     flushing = true;
-    fetch(API + "/responses", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-Suara-Key": due.key },
-      body: JSON.stringify(due.body),
-      keepalive: true
-    }).then(function (r) {
+    post(due).then(function (r) {
       if (r.ok || (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429)) {
         if (!r.ok) r.text().then(function (t) { console.warn("suara: answer refused", r.status, t); });
         return settle(due.id, function () { return null; });
@@ -104,14 +111,20 @@
     });
   }
 
-  function submit(body) {
+  function submit(id, path, body, now) {
     var items = queue();
-    items.push({ id: body.response_id, key: d.key, body: body, attempts: 0, next: 0 });
+    items.push({ id: id, path: path, key: d.key, body: body, attempts: 0, next: 0 });
     queue(items);  // kept before the first try: a closed tab or a failed post loses nothing
-    flush();
+    if (!now) flush();
   }
 
+  var onLeave = null;  // the open dialog's: keeps its answers so far before the queue goes out
   window.addEventListener("online", function () { flush(true); });
+  window.addEventListener("pagehide", function () {
+    if (onLeave) onLeave();
+    // The page is going: send the whole queue now (the queued copies go again next visit; the server keeps one).
+    queue().forEach(function (item) { post(item).catch(function () {}); });
+  });
 
   // -- branching: which questions show for the answers so far (as the server decides) --
   function holds(c, values) {
@@ -187,6 +200,8 @@
     var questions = s.questions;
     var values = {};
     var current = -1;
+    var display = randomId();
+    var ended = false;
     var opener = document.activeElement;
     var host = el("div", { "data-suara-widget": SURVEY });
     var root = host.attachShadow({ mode: "open" });
@@ -208,10 +223,36 @@
       );
     }
 
+    function track(name, now) {
+      submit(display + ":" + name, "/displays", {
+        display_id: display, event: name, survey_id: data.survey_id, survey_version: data.version,
+        customer_id: store("customer") || customer, touchpoint: location.pathname.slice(0, 100),
+        at: new Date().toISOString()
+      }, now);
+    }
+
+    // Ends the display without completion: the answers so far (with the current question's) are kept as partial.
+    function leave(dismissed, now) {
+      if (ended) return;
+      ended = true;
+      var given = Object.assign({}, values);
+      var v = current >= 0 ? readValue(questions[current]) : undefined;
+      if (v !== undefined) given[questions[current].id] = v;
+      if (send(given, true, now)) store("seen:" + SURVEY, Date.now());
+      if (dismissed) track("dismissed", now);
+    }
+
     function finish(remember) {
+      leave(true);
       if (remember) store("seen:" + SURVEY, Date.now());
       host.remove();
+      onLeave = null;
       if (opener && opener.focus) opener.focus();
+    }
+
+    function hide() {
+      leave(false, true);
+      finish(false);
     }
 
     function readValue(q) {
@@ -293,10 +334,16 @@
       if (v === undefined) delete values[q.id]; else values[q.id] = v;
       var n = nextQuestion(questions, values, current);
       if (n >= 0) return show(n);
-      send();
+      ended = true;
+      send(values);
+      body.textContent = "";
+      body.appendChild(el("h2", { id: "sq-title", role: "status" }, s.thanks || words[3]));
+      store("seen:" + SURVEY, Date.now());
+      close.focus();
+      setTimeout(function () { if (host.isConnected) finish(true); }, 4000);
     }
 
-    function send() {
+    function send(values, partial, now) {
       var answers = [];
       questions.forEach(function (q, i) {
         var v = values[q.id];
@@ -305,21 +352,19 @@
         else if (typeof v === "number") answers.push({ question_id: q.id, kind: q.answer_kind, number: v });
         else answers.push({ question_id: q.id, kind: q.answer_kind, text: v });
       });
-      submit({
-        response_id: randomId(),
+      if (!answers.length) return false;
+      submit(display, "/responses", {
+        response_id: display,
         survey_id: data.survey_id,
         survey_version: data.version,
         customer_id: store("customer") || customer,
         locale: s.locale,
         touchpoint: location.pathname.slice(0, 100),
         submitted_at: new Date().toISOString(),
-        answers: answers
-      });
-      body.textContent = "";
-      body.appendChild(el("h2", { id: "sq-title", role: "status" }, s.thanks || words[3]));
-      store("seen:" + SURVEY, Date.now());
-      close.focus();
-      setTimeout(function () { if (host.isConnected) finish(true); }, 4000);
+        answers: answers,
+        partial: partial || undefined
+      }, now);
+      return true;
     }
 
     close.addEventListener("click", function () { finish(true); });
@@ -333,6 +378,8 @@
       if (e.shiftKey && at <= 0) { e.preventDefault(); f[f.length - 1].focus(); }
       else if (!e.shiftKey && at === f.length - 1) { e.preventDefault(); f[0].focus(); }
     });
+    onLeave = hide;
+    track("shown");
     var start = nextQuestion(questions, values, -1);
     if (start >= 0) show(start);
   }
