@@ -134,6 +134,8 @@ PRODUCTS = (  # slug, category
 PAYMENT_ERRORS = ("card_declined", "3ds_timeout", "gateway_error", "ewallet_unavailable")
 
 # -- support tickets -------------------------------------------------------------------------------------------------
+CARE_TEAM = ("Sari", "Budi", "Aisyah")  # the help desk agents, the same people as the demo workspace's care team
+CARE_TEAM_SHARE = (0.45, 0.35, 0.2)
 TOPICS = ("late_delivery", "damaged_parcel", "payment_error", "order_change")
 TOPIC_LATE, TOPIC_DAMAGED, TOPIC_PAYMENT, TOPIC_CHANGE = range(4)
 
@@ -1237,6 +1239,7 @@ def _feedback(rng: np.random.Generator, workspace_id: str, clock: _Clock, cust: 
         **{name: values[order] for name, values in columns.items()},
         "created_at": stamps,
         "ingested_at": stamps,
+        "likes": pa.nulls(m, pa.int32()),  # reviews and ticket texts: only social posts have likes
     })
 
 
@@ -1305,6 +1308,8 @@ def _tickets_table(rng: np.random.Generator, workspace_id: str, clock: _Clock, o
         "reopened": reopened,
         "csat": pa.nulls(n, pa.float64()),
         "ingested_at": _ts(opened),
+        # Drawn last, so the other columns are what they were before tickets had agents.
+        "agent": np.array(CARE_TEAM, dtype=object)[rng.choice(len(CARE_TEAM), n, p=CARE_TEAM_SHARE)],
     })
 
 

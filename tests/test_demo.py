@@ -116,6 +116,17 @@ def test_feedback_reviews_and_tickets(demo: dict[str, pa.Table]) -> None:
     assert feedback.text.notna().all() and feedback.author.notna().all()
 
 
+def test_tickets_are_shared_by_the_care_team_and_only_social_posts_have_likes(full_wh: Warehouse) -> None:
+    tickets = full_wh.table("tickets").execute()
+    shares = tickets.agent.value_counts(normalize=True)
+    assert set(shares.index) == {"Sari", "Budi", "Aisyah"} and tickets.agent.notna().all()
+    assert shares.max() < 0.6  # every agent carries a real share of the load
+    assert full_wh.table("feedback").execute().likes.isna().all()  # the demo has reviews and tickets, no posts
+    by_agent = run_metric(full_wh, "w", MetricSpec(metric="first_response_time", by=["agent"]))
+    assert {g.key["agent"] for g in by_agent.groups} == {"Sari", "Budi", "Aisyah"}
+    assert sum(g.n for g in by_agent.groups) == by_agent.n > 0
+
+
 def test_a_later_identify_changes_some_segments(demo: dict[str, pa.Table]) -> None:
     segments = demo["identities"].to_pandas().query("trait == 'segment'")
     changed = segments.groupby("customer_id").value.nunique()

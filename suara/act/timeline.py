@@ -91,12 +91,16 @@ def timeline(wh: Warehouse, workspace_id: str, customer_id: str, *, max_events: 
     f = wh.table("feedback", workspace_id)
     for row in _records(f.filter(f.customer_id == customer_id).drop("workspace_id", "ingested_at").to_pandas()):
         rating = f" rated {row['rating']:g}" if row["rating"] is not None else ""
+        if row.get("likes") is not None:  # a nullable integer column comes back from pandas as float
+            row["likes"] = int(row["likes"])
+        likes = row.get("likes")  # absent on a backend whose table predates the column
+        liked = "" if likes is None else f", {likes:,} like" + ("" if likes == 1 else "s")
         items.append(
             TimelineItem(
                 kind="feedback",
                 id=row["feedback_id"],
                 at=_at(row["created_at"]),
-                title=f"{row['source']}{rating}",
+                title=f"{row['source']}{rating}{liked}",
                 data=row,
             )
         )
@@ -111,6 +115,8 @@ def timeline(wh: Warehouse, workspace_id: str, customer_id: str, *, max_events: 
     t = wh.table("tickets", workspace_id)
     for row in _records(t.filter(t.customer_id == customer_id).drop("workspace_id", "ingested_at").to_pandas()):
         title = f"Ticket: {row['subject'] or row['ticket_id']}" + (f" ({row['status']})" if row["status"] else "")
+        if row.get("agent"):
+            title += f", agent {row['agent']}"
         items.append(TimelineItem(kind="ticket", id=row["ticket_id"], at=_at(row["created_at"]), title=title, data=row))
 
     e = wh.table("events", workspace_id)

@@ -1,8 +1,9 @@
 """Reviews and social posts from exports, stored as feedback items whose `source` names the platform or network.
 
 Reviews come from app stores, maps listings and review sites (`source`: google_play, app_store, google_maps, ...);
-social posts and mentions from a network (`source`: twitter, instagram, ...). Ids are `<source>:<the platform's id>`
-when the export has one, else a hash of the row, so importing the same export twice adds nothing.
+social posts and mentions from a network (`source`: twitter, instagram, ...), with their like counts. Ids are
+`<source>:<the platform's id>` when the export has one, else a hash of the row, so importing the same export twice
+adds nothing.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def _feedback(values: dict[str, Any], stable: str, source: str) -> FeedbackIn:
         locale=values.get("locale"),
         touchpoint=values.get("touchpoint"),
         created_at=values["created_at"],
+        likes=values.get("likes"),
     )
 
 
@@ -94,5 +96,4 @@ SOCIAL = Target(
     build=_social,
     units=feedback_units,
     stored_as={"feedback_id": "id", "source": "network"},
-    not_stored=("likes",),
 )

@@ -1,7 +1,7 @@
 """Support tickets from a help desk export (created, first response, resolved, channel, status, reopened, ...).
 
 A ticket's id is the help desk's own when the export has one, else a hash of the row; the same export imported
-twice adds nothing. The assigned agent is checked but not stored: the tickets fact has no column for it.
+twice adds nothing. The assigned agent is stored too, so the support measures break down by agent.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def _ticket(values: dict[str, Any], stable: str) -> TicketIn:
         contacts=values.get("contacts") or None,
         reopened=values.get("reopened", False),
         csat=values.get("csat"),
+        agent=values.get("agent"),
     )
 
 
@@ -68,5 +69,4 @@ TICKETS = Target(
     build=_ticket,
     units=ticket_units,
     stored_as={"ticket_id": "id"},
-    not_stored=("agent",),
 )

@@ -10,12 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from suara.domain.scales import CHOICE_KINDS, QUESTION_KINDS, SCALES, TEXT_KINDS
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
+INT32_MAX = 2**31 - 1  # the warehouse's integer columns are 32-bit
 
 
 def as_utc_naive(value: datetime) -> datetime:
     """Store every instant as naive UTC so all warehouse backends agree; naive input is taken as UTC."""
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # e.g. 0001-01-01T00:00+00:01 falls before year 1 in UTC
+            raise ValueError("the instant is out of range once converted to UTC") from None
     return value
 
 
@@ -114,6 +118,9 @@ class FeedbackIn(_Record):
     locale: Annotated[str, Field(max_length=20)] | None = None
     touchpoint: Annotated[str, Field(max_length=100)] | None = None
     created_at: datetime
+    likes: Annotated[int, Field(strict=True, ge=0, le=INT32_MAX)] | None = Field(
+        None, description="A social post's like count (a whole number of 0 or more)."
+    )
 
     _normalise = field_validator("created_at")(lambda cls, v: as_utc_naive(v))
 
@@ -133,6 +140,9 @@ class TicketIn(_Record):
     contacts: int | None = Field(None, ge=1, le=10_000, description="Customer contacts until resolution.")
     reopened: bool = False
     csat: float | None = Field(None, ge=1, le=5, description="Satisfaction rating after resolution, 1-5.")
+    agent: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None, description="The help desk agent assigned (a name or id), for support measures by agent."
+    )
 
     _normalise = field_validator("created_at", "first_response_at", "resolved_at")(
         lambda cls, v: None if v is None else as_utc_naive(v)

@@ -290,7 +290,8 @@ _MEASURES = [
     _m("ticket_csat", "CSAT after resolution", "support", "% satisfied",
        "Share of rated resolved tickets whose CSAT (1-5) is 4 or 5.", src.ticket_units("csat"), Share(4)),
     _m("backlog", "Backlog", "support", "open tickets",
-       "Tickets open at the end of the period; break down by `age` for the backlog by age.", src.backlog, Count()),
+       "Tickets open at the end of the period; break down by `age` for the backlog by age, by `agent` per agent.",
+       src.backlog, Count()),
 ]  # fmt: skip
 
 MEASURES: dict[str, Measure] = {m.name: m for m in _MEASURES}

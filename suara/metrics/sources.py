@@ -374,7 +374,8 @@ def _period_index(ts: ir.TimestampValue, period: str) -> ir.IntegerValue:
 
 # -- support -------------------------------------------------------------------------------------------------------
 def ticket_units(value: str) -> Frame:
-    """Tickets by the instant they were opened, `x` in hours, as a first-contact-resolution flag, or the CSAT score."""
+    """Tickets by the instant they were opened, `x` in hours, as a first-contact-resolution flag, or the CSAT score;
+    they break down by `channel`, `touchpoint` and `agent`."""
 
     def frame(ctx: Context) -> ir.Table:
         t = ctx.table("tickets")
@@ -392,13 +393,19 @@ def ticket_units(value: str) -> Frame:
         else:
             t = t.filter(t.resolved_at.notnull())
             x = ((t.contacts.fill_null(1) <= 1) & ~t.reopened.fill_null(False)).cast("float64")
-        return t.select("customer_id", "channel", "touchpoint", "at", x=x.cast("float64"))
+        return t.select("customer_id", "channel", "touchpoint", "at", agent=_agent(t), x=x.cast("float64"))
 
     return frame
 
 
+def _agent(t: ir.Table) -> ir.StringValue:
+    """The ticket's agent; null on a backend whose tickets table predates the column (read as it is)."""
+    return t.agent if "agent" in t.columns else ibis.null("string")
+
+
 def backlog(ctx: Context) -> ir.Table:
-    """Tickets open at the end of each period (or at `end`), with their age then: 0-1d, 1-3d, 3-7d, 7-30d, 30d+."""
+    """Tickets open at the end of each period (or at `end`), with their age then (0-1d, 1-3d, 3-7d, 7-30d, 30d+) and
+    their agent."""
     t = ctx.table("tickets")
     end = ctx.spec.end.replace(tzinfo=None) if ctx.spec.end else None
     if end is None:
@@ -417,4 +424,4 @@ def backlog(ctx: Context) -> ir.Table:
     j = t.join(b, (t.created_at < b.t) & (t.resolved_at.isnull() | (t.resolved_at >= b.t)))
     age_days = (seconds(j.t) - seconds(j.created_at)) / 86_400
     age = ibis.cases(*((age_days < limit, label) for limit, label in AGE_BUCKETS), else_="30d+")
-    return j.select("customer_id", "channel", "touchpoint", at=j.at, age=age, x=ibis.literal(1.0))
+    return j.select("customer_id", "channel", "touchpoint", at=j.at, age=age, agent=_agent(j), x=ibis.literal(1.0))

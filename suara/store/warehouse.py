@@ -52,6 +52,8 @@ FACTS: dict[str, dict[str, str]] = {
     },
     # Customer traits, one row per trait per identify call; read through `traits()`.
     "identities": {"workspace_id": S, "customer_id": S, "trait": S, "value": S, "observed_at": T, "ingested_at": T},
+    # Reviews, social posts and ticket texts; `likes` is a social post's like count (null elsewhere and on rows
+    # written before it existed).
     "feedback": {
         "workspace_id": S,
         "feedback_id": S,
@@ -66,6 +68,7 @@ FACTS: dict[str, dict[str, str]] = {
         "touchpoint": S,
         "created_at": T,
         "ingested_at": T,
+        "likes": INT,
     },
     "orders": {
         "workspace_id": S,
@@ -77,7 +80,8 @@ FACTS: dict[str, dict[str, str]] = {
         "status": S,
         "ingested_at": T,
     },
-    # Support tickets from a help desk: when opened, first answered, resolved; customer contacts until resolution.
+    # Support tickets from a help desk: when opened, first answered, resolved; customer contacts until resolution;
+    # the agent assigned (null on rows written before it existed).
     "tickets": {
         "workspace_id": S,
         "ticket_id": S,
@@ -93,6 +97,7 @@ FACTS: dict[str, dict[str, str]] = {
         "reopened": B,
         "csat": F,
         "ingested_at": T,
+        "agent": S,
     },
     # Text enrichments (language, sentiment, themes) of feedback and comments, appended after ingestion; the item's
     # instant, customer and source are copied so metrics read one table. `themes` holds the aspects mentioned and

@@ -91,3 +91,31 @@ def test_an_unknown_customer_has_an_empty_timeline(runtime: Runtime) -> None:
         ws = create_workspace(s, "acme", "Acme").id
     got = timeline(runtime.warehouse, ws, "nobody")
     assert got.items == [] and got.traits == {} and got.events.total == 0 and got.events.first_at is None
+
+
+def test_a_tickets_agent_and_a_posts_likes_show_when_present(runtime: Runtime) -> None:
+    with runtime.app.session() as s:
+        ws = create_workspace(s, "acme", "Acme").id
+    post = {"source": "instagram", "customer_id": "ana", "text": "cepat!", "created_at": "2026-03-04T00:00:00Z"}
+    runtime.ingestor.ingest(
+        "feedback",
+        ws,
+        [
+            post | {"feedback_id": "p1", "likes": 1204},
+            post | {"feedback_id": "p2", "likes": 1},
+            post | {"feedback_id": "p3"},
+        ],
+    )
+    ticket = {"customer_id": "ana", "subject": "Where is my parcel", "created_at": "2026-03-03T00:00:00Z"}
+    runtime.ingestor.ingest(
+        "tickets", ws, [ticket | {"ticket_id": "t1", "agent": "Sari", "status": "solved"}, ticket | {"ticket_id": "t2"}]
+    )
+
+    items = {i.id: i for i in timeline(runtime.warehouse, ws, "ana").items}
+    assert items["p1"].title == "instagram, 1,204 likes" and items["p1"].data["likes"] == 1204
+    assert items["p2"].title == "instagram, 1 like" and items["p2"].data["likes"] == 1
+    assert items["p3"].title == "instagram" and items["p3"].data["likes"] is None
+    assert (
+        items["t1"].title == "Ticket: Where is my parcel (solved), agent Sari" and items["t1"].data["agent"] == "Sari"
+    )
+    assert items["t2"].title == "Ticket: Where is my parcel (open)" and items["t2"].data["agent"] is None

@@ -21,8 +21,8 @@ def tickets(data: Path) -> dict[str, dict[str, object]]:
     with Runtime.open(Settings(data_dir=data)) as rt:
         cur = rt.warehouse.cursor()
         cols = ["ticket_id", "channel", "status", "created_at", "first_response_at", "resolved_at", "reopened", "csat"]
-        rows = cur.execute(f"SELECT {', '.join(cols)}, customer_id, subject FROM tickets").fetchall()
-    return {r[0]: dict(zip([*cols, "customer_id", "subject"], r, strict=True)) for r in rows}
+        rows = cur.execute(f"SELECT {', '.join(cols)}, customer_id, subject, agent FROM tickets").fetchall()
+    return {r[0]: dict(zip([*cols, "customer_id", "subject", "agent"], r, strict=True)) for r in rows}
 
 
 def test_help_desk_export_with_default_column_names(tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_help_desk_export_with_default_column_names(tmp_path: Path) -> None:
     code, stdout, stderr = cli(data, "import", "tickets", str(path), "--format", "json")
     assert code == 0, stderr
     report = json.loads(stdout)
-    assert report["written"] == 3 and report["not_stored"] == ["agent"]
+    assert report["written"] == 3 and report["not_stored"] == []
     assert report["columns"]["first_response_at"] == "First Reply" and report["columns"]["agent"] == "Assignee"
     got = tickets(data)
     assert got["ZD-101"]["channel"] == "email" and got["ZD-101"]["status"] == "solved" and got["ZD-101"]["csat"] == 5
@@ -40,6 +40,7 @@ def test_help_desk_export_with_default_column_names(tmp_path: Path) -> None:
     assert str(got["ZD-103"]["created_at"]) == "2026-03-03 01:00:00"  # +07:00 to UTC
     assert got["ZD-103"]["reopened"] is True and got["ZD-101"]["reopened"] is False
     assert got["ZD-101"]["subject"] == "Paket belum sampai" and got["ZD-102"]["customer_id"] == "cust-2"
+    assert {k: v["agent"] for k, v in got.items()} == {"ZD-101": "sari", "ZD-102": "dmitri", "ZD-103": "sari"}
 
     code, _, stderr = cli(data, "import", "tickets", str(path))
     assert code == 0 and "imported 0 tickets (3 duplicates)" in stderr
@@ -73,3 +74,22 @@ def test_kiosk_answers_through_import_responses(tmp_path: Path) -> None:
     assert code == 0 and body["n"] == 3
     groups = {g["key"]["store"]: (g["n"], g["value"]) for g in body["groups"]}
     assert groups == {"jkt-01": (2, 50.0), "kl-02": (1, 100.0)}
+
+
+def test_an_agent_column_under_any_name_is_stored_and_a_blank_one_is_null(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    long_name = "x" * 201
+    path.write_text(
+        "id,created_at,owner\nA,2026-03-02 09:00,Budi\nB,2026-03-02 10:00,\nC,2026-03-02 11:00," + long_name + "\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    code, stdout, _ = cli(data, "import", "tickets", str(path), "--format", "json")
+    report = json.loads(stdout)
+    assert code == 2 and report["written"] == 0 and report["columns"]["agent"] == "owner"
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(4, "owner")]
+    assert "200" in report["errors"][0]["message"]
+
+    code, stdout, _ = cli(data, "import", "tickets", str(path), "--skip-invalid", "--format", "json")
+    assert code == 0 and json.loads(stdout)["written"] == 2
+    assert {k: v["agent"] for k, v in tickets(data).items()} == {"A": "Budi", "B": None}
