@@ -255,6 +255,8 @@ def _strict(g: ir.Table, n: int, window: int) -> ir.Table:
     arrived = [_t(probe._f)] + [probe[f"f{k}"] >> _I for k in range(2, n)]
 
     def blocked(x: ir.IntegerValue) -> ir.BooleanValue:
+        if n < 2:  # a one-step funnel has no later step to meet too early
+            return ibis.literal(False)
         reached = ibis.cases(*[(_i(x) == k + 1, arrived[k - 1]) for k in range(1, n)])
         return (_i(x) >= 2) & (reached.isnull() | (reached > _t(x)))
 

@@ -120,7 +120,10 @@ def _last_day(df: pd.DataFrame, cutoff: datetime | None) -> tuple[pd.Timestamp, 
         day = pd.Timestamp(df["ordered_at"].max()).normalize()
         return day, (day + pd.Timedelta(days=1)).to_pydatetime()
     cut = cutoff.replace(tzinfo=None)
-    return pd.Timestamp(cut - timedelta(microseconds=1)).normalize(), cut
+    try:
+        return pd.Timestamp(cut - timedelta(microseconds=1)).normalize(), cut
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise ValidationFailed(f"{cutoff:%Y-%m-%d} is out of range: use a date between 1678 and 2261") from None
 
 
 def rfm_summary(wh: Warehouse, workspace_id: str, spec: CustomerValueSpec) -> tuple[pd.DataFrame, str, datetime]:

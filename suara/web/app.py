@@ -24,6 +24,7 @@ from suara.web.api import cases as cases_api
 from suara.web.api import channels as channels_api
 from suara.web.api import journeys as journeys_api
 from suara.web.api import outreach as outreach_api
+from suara.web.nul import RefuseNul
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.include_router(widget_funnel_router)  # /surveys/widget/funnel
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(RefuseNul)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret(),

@@ -192,6 +192,8 @@ def test_a_one_step_funnel_counts_who_did_it() -> None:
     loose = run_funnel(wh, WS, FunnelSpec(steps=["a", "b", "c"], window="1h"))
     one = run_funnel(wh, WS, FunnelSpec(steps=["a"], window="1h"))
     assert [s.count for s in one.steps] == [loose.steps[0].count] and one.steps[0].median_seconds is None
+    strict = run_funnel(wh, WS, FunnelSpec(steps=["a"], window="1h", order="strict"))
+    assert [s.count for s in strict.steps] == [loose.steps[0].count]
 
 
 def test_empty_workspace() -> None:

@@ -127,6 +127,7 @@ def test_a_custom_journey_spec_in_the_query(client: TestClient, shop: Tenant) ->
         ("/api/v1/journeys/retention?period=year", 422),
         ("/api/v1/models/clv/customers?months=0", 422),
         ("/api/v1/models/clv/holdout?calibration_end=2030-01-01T00:00:00", 422),
+        ("/api/v1/models/clv/holdout?calibration_end=0001-01-01T00:00:00Z", 422),
     ],
 )
 def test_bad_input_is_problem_json(client: TestClient, shop: Tenant, path: str, status: int) -> None:
