@@ -216,3 +216,20 @@ def _window(html: str) -> tuple[str, str]:
     m = re.search(r'id="content"[^>]*data-start="([^"]*)"\s+data-end="([^"]*)"', html, re.S)
     assert m, "the content element names its window"
     return m.group(1), m.group(2)
+
+
+def test_the_explorer_breaks_support_measures_down_by_agent(site: tuple[TestClient, Runtime, Seeded]) -> None:
+    client, _, seeded = site
+    tickets = [
+        {"ticket_id": f"t{i}", "customer_id": f"c{i}", "created_at": "2026-03-02T08:00:00Z",
+         "first_response_at": f"2026-03-02T{9 + i % 3:02d}:00:00Z", "agent": ["Sari", "Budi"][i % 2]}
+        for i in range(6)
+    ]  # fmt: skip
+    headers = {"Authorization": f"Bearer {seeded.api_key}"}
+    assert client.post("/api/v1/tickets/batch", json={"batch": tickets}, headers=headers).status_code < 300
+    sign_in(client, email=EMAIL, password=PASSWORD)
+    nps = client.get("/metrics", params={"metric": "nps", "range": "all"}).text
+    assert '<option value="agent"' not in nps
+    page = client.get("/metrics", params={"metric": "first_response_time", "range": "all", "by": "agent"}).text
+    assert '<option value="agent"' in page
+    assert "Sari" in page and "Budi" in page  # the table has a row per agent

@@ -181,6 +181,11 @@ def available_fields(wh: Warehouse, workspace_id: str) -> list[str]:
     return [f for f in FIELDS if f in names]
 
 
+def _has_agents(wh: Warehouse, workspace_id: str) -> bool:
+    t = wh.table("tickets", workspace_id)
+    return "agent" in t.columns and int(t.filter(t.agent.notnull()).limit(1).count().execute()) > 0
+
+
 def _series(result: MetricResult) -> dict[str, list[Any]]:
     """The period series as parallel columns for the trend chart."""
     rows = result.series
@@ -292,6 +297,8 @@ def explorer_context(
     metric = metric if metric in MEASURES else "nps"
     segment = segment if segment in segments else ""
     fields = available_fields(wh, workspace_id)
+    if MEASURES[metric].group == "support" and _has_agents(wh, workspace_id):
+        fields.append("agent")  # the support measures also break down by the ticket's agent
     by = by if by in fields else ""
     window = data_window(wh, workspace_id, RANGES[range_key])
     spec = MetricSpec(
