@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from suara.store.warehouse import FACTS, Warehouse, to_arrow
 
 log = logging.getLogger(__name__)
+
+# A table of at most this many rows goes into DuckDB inline, as JSON text that DuckDB parses itself. Scanning an
+# Arrow table calls back into Python from DuckDB's threads, so each scan waits for the GIL that the event loop
+# holds; in a small commit those waits cost more than the parse, in a large one the parse costs more.
+INLINE_MAX_ROWS = 256
+
+KEY_COLUMNS = {"workspace_id": "string", "kind": "string", "key": "string"}
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "float64": "DOUBLE",
+    "timestamp": "TIMESTAMP",
+    "int32": "INTEGER",
+    "boolean": "BOOLEAN",
+}
+# Python types a column takes inline; anything else (NaN, numpy or pandas scalars, aware instants) goes as Arrow,
+# so both ways store the same values and refuse the same ones.
+_INLINE_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "float64": frozenset({float, int}),
+    "timestamp": frozenset({datetime}),
+    "int32": frozenset({int}),
+    "boolean": frozenset({bool}),
+}
 
 
 @dataclass
@@ -183,15 +209,22 @@ def _write(
     statements = ["BEGIN TRANSACTION"] if begin else []
     names = []
     if keys:
-        cur.register("_keys", _keys_table(keys))
-        names.append("_keys")
-        statements.append("INSERT INTO ingest_keys SELECT workspace_id, kind, key FROM _keys")
+        key_rows = [{"workspace_id": w, "kind": k, "key": key} for w, k, key in keys]
+        inline = _inline_insert("ingest_keys", KEY_COLUMNS, key_rows, None)
+        if inline is None:
+            cur.register("_keys", _keys_table(keys))
+            names.append("_keys")
+            inline = "INSERT INTO ingest_keys SELECT workspace_id, kind, key FROM _keys"
+        statements.append(inline)
     for i, (table, rows) in enumerate(tables.items()):
-        cur.register(f"_rows{i}", to_arrow(table, rows))
-        names.append(f"_rows{i}")
-        stamped = committed_at is not None and "ingested_at" in FACTS[table]
-        stamp = f"REPLACE (TIMESTAMP '{committed_at:%Y-%m-%d %H:%M:%S.%f}' AS ingested_at)" if stamped else ""
-        statements.append(f'INSERT INTO "{table}" BY NAME SELECT * {stamp} FROM _rows{i}')
+        stamp_at = committed_at if "ingested_at" in FACTS[table] else None
+        inline = _inline_insert(table, FACTS[table], rows, stamp_at)
+        if inline is None:
+            cur.register(f"_rows{i}", to_arrow(table, rows))
+            names.append(f"_rows{i}")
+            stamp = f"REPLACE ({_timestamp(stamp_at)} AS ingested_at)" if stamp_at is not None else ""
+            inline = f'INSERT INTO "{table}" BY NAME SELECT * {stamp} FROM _rows{i}'
+        statements.append(inline)
     statements.append("COMMIT")
     try:
         cur.execute(";\n".join(statements))
@@ -201,6 +234,49 @@ def _write(
     finally:
         for name in names:
             cur.unregister(name)
+
+
+def _timestamp(at: datetime) -> str:
+    return f"TIMESTAMP '{at:%Y-%m-%d %H:%M:%S.%f}'"
+
+
+def _inline_insert(
+    table: str, columns: Mapping[str, str], rows: list[dict[str, Any]], stamp_at: datetime | None
+) -> str | None:
+    """An INSERT carrying `rows` as one JSON literal of columns, or None when they go as Arrow instead (too many
+    rows, or a value of a type the JSON way does not take exactly). `stamp_at` replaces every `ingested_at`."""
+    if len(rows) > INLINE_MAX_ROWS:
+        return None
+    data: dict[str, list[Any]] = {}
+    for name, dtype in columns.items():
+        if stamp_at is not None and name == "ingested_at":
+            continue
+        values = [r.get(name) for r in rows]
+        kinds = set(map(type, values)) - {type(None)}
+        if not kinds <= _INLINE_TYPES[dtype]:
+            return None
+        present = [v for v in values if v is not None] if kinds else []
+        if float in kinds and not all(map(math.isfinite, present)):
+            return None  # JSON has no NaN or infinity
+        if dtype == "int32" and not all(-(2**31) <= v < 2**31 for v in present):
+            return None  # out of range: let Arrow refuse it
+        if dtype == "timestamp" and any(v.tzinfo is not None for v in present):
+            return None
+        data[name] = values
+    try:
+        text = orjson.dumps(data).decode()
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate in a string
+        return None
+    spec = orjson.dumps({name: [_SQL_TYPES[columns[name]]] for name in data}).decode()
+    select = [f'unnest(j."{name}") AS "{name}"' for name in data]
+    if stamp_at is not None:
+        select.append(f"{_timestamp(stamp_at)} AS ingested_at")
+    # A JSON text holds no raw control characters and DuckDB reads no escapes in '...': doubling ' is enough.
+    literal = text.replace("'", "''")
+    return (
+        f'INSERT INTO "{table}" BY NAME SELECT {", ".join(select)} '
+        f"FROM (SELECT from_json_strict('{literal}', '{spec}') AS j)"
+    )
 
 
 def _insert_keys(cur: Any, keys: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:

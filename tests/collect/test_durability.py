@@ -10,6 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from suara.runtime import Runtime
+from suara.settings import Settings
 from suara.store.warehouse import Warehouse
 
 WRITER = textwrap.dedent("""
@@ -59,9 +61,44 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     assert len(acked) >= 3000, "the writer process did not get going"
 
     wh = Warehouse.open_duckdb(data / "warehouse.duckdb")
-    stored = set(wh.table("responses", "ws").response_id.execute())
+    ids = list(wh.table("responses", "ws").response_id.execute())
+    stored = set(ids)
     answers = wh.count("answers", "ws")
+    keys = wh.cursor().execute("SELECT count(*) FROM ingest_keys WHERE kind = 'responses'").fetchone()[0]
     wh.close()
     missing = set(acked) - stored
     assert not missing, f"{len(missing)} acknowledged responses were lost"
+    assert len(ids) == len(stored), "a response was stored twice"
     assert answers == len(stored), "a response was stored without its answer (a torn write)"
+    assert keys == len(stored), "an idempotency key was committed apart from its response"
+
+
+def test_retries_after_a_crash_count_once(tmp_path: Path) -> None:
+    """Whatever a killed writer committed, a client resending everything gets each item written exactly once."""
+    data = tmp_path / "data"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(data)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    acked: list[str] = []
+    while len(acked) < 500 and (line := proc.stdout.readline()):
+        acked += [line.strip()] if line.strip() else []
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    with Runtime.open(Settings(data_dir=data, background_interval_s=0)) as rt:
+        before = rt.warehouse.count("responses", "ws")
+        sent = [*acked[:200], *(f"w0-b{b}-{i}" for b in range(40) for i in range(25))]  # acked, lost and never sent
+        items = [
+            {
+                "response_id": rid,
+                "customer_id": "c",
+                "submitted_at": "2026-03-02T00:00:00Z",
+                "answers": [{"kind": "nps", "number": 7}],
+            }
+            for rid in dict.fromkeys(sent)
+        ]
+        results = [rt.ingestor.ingest("responses", "ws", items[i : i + 100]) for i in range(0, len(items), 100)]
+        accepted = sum(r.accepted for r in results)
+        assert accepted + sum(r.duplicates for r in results) == len(items)
+        assert rt.warehouse.count("responses", "ws") == before + accepted  # each new one once, no repeat stored
+        assert rt.warehouse.count("answers", "ws") == rt.warehouse.count("responses", "ws")
+        assert set(acked[:200]).isdisjoint(k for r in results for k in r.accepted_keys)  # acked ones were there
+        assert set(sent) <= set(rt.warehouse.table("responses", "ws").response_id.execute())  # no key without its row
