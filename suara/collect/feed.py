@@ -84,6 +84,16 @@ def read(
     return FeedBatch(picked.order_by("ingested_at").to_pandas(), upto)
 
 
+def skip_to_end(app: AppStore, warehouse: Warehouse, consumer: str, fact: str) -> None:
+    """Move the cursor past every row stored so far without reading them: for a consumer with nothing to do on
+    them (an outreach scheduler with no rule enabled), one aggregate instead of loading each new batch."""
+    t = warehouse.table(fact)
+    after = position(app, consumer, fact)
+    last = t.filter(t.ingested_at > after).ingested_at.max().execute()
+    if last is not None and not pd.isna(last):
+        advance(app, consumer, fact, pd.Timestamp(last).to_pydatetime())
+
+
 def consume(
     app: AppStore,
     warehouse: Warehouse,

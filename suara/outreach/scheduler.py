@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from suara.collect.feed import consume
+from suara.collect.feed import consume, skip_to_end
 from suara.outreach.policy import TARGET_TRAIT
 from suara.outreach.send import Request, customer_traits, process
 from suara.outreach.tables import DECISIONS, JOBS, OutreachJob, TriggerRuleRow
@@ -106,6 +106,9 @@ def _insert_jobs(session: Session, jobs: list[dict[str, Any]]) -> None:
 def schedule(runtime: Runtime, *, now: datetime | None = None, max_rows: int = 50_000) -> int:
     """Read new events through the feed into due jobs; returns the events read."""
     rules = enabled_rules(runtime.app)
+    if not rules:  # a rule fires on events after it is enabled: with none enabled, nothing needs reading
+        skip_to_end(runtime.app, runtime.warehouse, CONSUMER, "events")
+        return 0
     at = now or utcnow()
 
     def handle(events: pd.DataFrame) -> None:

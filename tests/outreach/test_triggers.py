@@ -157,6 +157,21 @@ def test_rereading_events_makes_no_second_job(world: World) -> None:
         assert s.scalar(select(func.count()).select_from(OutreachJob)) == 1
 
 
+def test_with_no_rule_enabled_the_feed_is_skipped_unread_and_a_new_rule_fires_on_later_events(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.identify("ana", email="ana@shop.example")
+    world.track("ana", "order_delivered", "2026-03-02T01:00:00")
+    monkeypatch.setattr(feed, "read", lambda *a, **k: pytest.fail("read with no rule enabled"))
+    assert schedule(world.rt, now=at("2026-03-02T01:00")) == 0
+    monkeypatch.undo()
+    world.rule("csat", on={"event": "order_delivered"}, delay="2h", survey="post-purchase-csat")
+    world.track("ana", "order_delivered", "2026-03-02T05:00:00")
+    assert schedule(world.rt, now=at("2026-03-02T05:00")) == 1  # only the event after the rule
+    with world.rt.app.session() as s:
+        assert s.scalar(select(func.count()).select_from(OutreachJob)) == 1
+
+
 def test_a_crash_mid_pass_loses_and_repeats_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     for c in ("ana", "ben"):
         world.identify(c, email=f"{c}@shop.example")
