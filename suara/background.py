@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,13 @@ JOBS: dict[str, str] = {
     "enrichment": "suara.text.enrich:enrich_new",
     "alerts": "suara.act.alerts:check_all",
 }
+
+
+# Jobs that read the new facts in bulk (and hold the GIL while they do): while ingestion is busy they wait, so a
+# burst is acknowledged first and its derived work follows; never longer than MAX_DEFER_S since their last pass.
+DEFERRABLE = frozenset({"cases", "outreach", "enrichment", "alerts"})
+BUSY_S = 1.0  # the writer committed within this many seconds: ingestion is busy
+MAX_DEFER_S = 30.0
 
 
 def job(name: str) -> Callable[[Runtime], int]:
@@ -64,6 +72,17 @@ class Background:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        last_full = time.monotonic()
         while not self._stop.is_set():
-            run_pass(self.runtime, self.names)
+            names = self.names or list(JOBS)
+            if self._ingesting() and time.monotonic() - last_full < MAX_DEFER_S:
+                names = [n for n in names if n not in DEFERRABLE]
+            else:
+                last_full = time.monotonic()
+            if names:
+                run_pass(self.runtime, names)
             self._stop.wait(self.interval_s)
+
+    def _ingesting(self) -> bool:
+        writer = getattr(self.runtime, "writer", None)
+        return writer is not None and writer.idle_for() < BUSY_S

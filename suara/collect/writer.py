@@ -6,6 +6,7 @@ import logging
 import math
 import queue
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -83,6 +84,11 @@ class Writer:
         self._started = False
         self._lock = threading.Lock()
         self._last_stamp = datetime.min
+        self._last_commit = -float("inf")  # time.monotonic() of the last commit
+
+    def idle_for(self) -> float:
+        """Seconds since the last commit: near 0 while ingestion is busy."""
+        return time.monotonic() - self._last_commit
 
     def start(self) -> Writer:
         with self._lock:
@@ -137,6 +143,7 @@ class Writer:
         return self._last_stamp
 
     def _commit_group(self, cur: Any, group: list[WriteBatch]) -> None:
+        self._last_commit = time.monotonic()
         try:
             results = _commit(cur, group, self._stamp())
         except Exception:  # one bad batch must not fail the others: retry each on its own
