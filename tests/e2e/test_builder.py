@@ -55,6 +55,8 @@ def test_build_lint_translate_preview_and_publish(site: Site, page: Page) -> Non
     frame = page.frame_locator("#preview-frame")
     expect(frame.locator("#q-csat-legend")).to_contain_text(INDONESIAN)
     expect(frame.locator("#q-better")).to_be_hidden()  # the detractor follow-up waits for a low score
+    # Past the editor's 700 ms input debounce, so no preview refresh is still to be sent; then let any in flight land.
+    page.wait_for_timeout(1_000)
     page.wait_for_load_state("networkidle")
     for _ in range(10):  # a preview refresh still on its way may replace the frame: answer again in the new one
         with contextlib.suppress(PlaywrightError):  # the frame was replaced under the click
