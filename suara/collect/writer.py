@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # Arrow table calls back into Python from DuckDB's threads, so each scan waits for the GIL that the event loop
 # holds; in a small commit those waits cost more than the parse, in a large one the parse costs more.
 INLINE_MAX_ROWS = 256
+IDLE_CHECKPOINT_S = 1.0  # seconds without a write before the writer checkpoints
 
 KEY_COLUMNS = {"workspace_id": "string", "kind": "string", "key": "string"}
 _SQL_TYPES = {
@@ -115,10 +116,16 @@ class Writer:
     # -- the writer thread ----------------------------------------------------------------------------------
     def _run(self) -> None:
         cur = self._warehouse.cursor()
+        dirty = False
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=IDLE_CHECKPOINT_S if dirty else None)
+            except queue.Empty:
+                dirty = not self._checkpoint(cur)
+                continue
             if first is _STOP:
                 return
+            dirty = True
             group = [first]
             rows = _row_count(first)
             stop = False
@@ -135,6 +142,16 @@ class Writer:
             self._commit_group(cur, group)
             if stop:
                 return
+
+    @staticmethod
+    def _checkpoint(cur: Any) -> bool:
+        """Fold the WAL into the database file while nothing waits, so a checkpoint seldom stalls a burst."""
+        try:
+            cur.execute("CHECKPOINT")
+        except duckdb.Error:  # e.g. a long read holds the database: try again at the next pause
+            log.debug("idle checkpoint skipped", exc_info=True)
+            return False
+        return True
 
     def _stamp(self) -> datetime:
         """The commit's `ingested_at`: strictly increasing in commit order, so a feed cursor never skips a commit."""

@@ -120,6 +120,7 @@ FACTS: dict[str, dict[str, str]] = {
     },
 }
 
+CHECKPOINT_THRESHOLD = "256MB"
 _DUCKDB_TYPES = {S: "VARCHAR", F: "DOUBLE", T: "TIMESTAMP", INT: "INTEGER", B: "BOOLEAN"}  # for added columns
 
 # Columns of `responses` a metric can break down or filter by directly.
@@ -165,6 +166,9 @@ class Warehouse:
         config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit} if memory_limit else {}
         con = duckdb.connect(str(path) if path is not None else ":memory:", config=config)
         con.execute("SET TimeZone = 'UTC'")
+        # The writer checkpoints whenever ingestion pauses; a high automatic threshold keeps the stall of a
+        # checkpoint out of a burst of writes (DuckDB's default is 16 MB of WAL).
+        con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         wh = cls(ibis.duckdb.from_connection(con), con)
         wh.ensure_schema()
         return wh

@@ -168,3 +168,25 @@ def test_retries_count_once_either_way(monkeypatch: pytest.MonkeyPatch, limit: i
         assert len(_dump(wh)["responses"]) == 3 and len(_dump(wh)["answers"]) == 6
     finally:
         wh.close()
+
+
+def test_the_writer_checkpoints_once_writes_pause(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pause in ingestion folds the WAL into the file, so a burst seldom meets an automatic checkpoint."""
+    import time
+
+    monkeypatch.setattr(writer, "IDLE_CHECKPOINT_S", 0.1)
+    wh = Warehouse.open_duckdb(tmp_path / "wh.duckdb")
+    wal = tmp_path / "wh.duckdb.wal"
+    w = Writer(wh).start()
+    try:
+        for kind, units in _units().items():
+            w.write(WriteBatch("ws", kind, units))
+        assert wal.exists() and wal.stat().st_size > 0  # committed, not yet checkpointed
+        deadline = time.monotonic() + 10
+        while wal.exists() and wal.stat().st_size > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert wh.cursor().execute("SELECT count(*) FROM responses").fetchone() == (3,)
+    finally:
+        w.stop()
+        wh.close()
