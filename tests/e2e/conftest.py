@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,24 +39,32 @@ class Site:
     seeded: Seeded
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The app served by uvicorn in a background thread; port 0 lets the OS pick a free port without a race."""
-    rt = Runtime.open(Settings(data_dir=tmp_path_factory.mktemp("e2e") / "data"))
-    seeded = seed_workspace(rt)
+@contextmanager
+def serve_app(rt: Runtime) -> Iterator[str]:
+    """The app over this runtime served by uvicorn in a background thread; port 0 lets the OS pick a free port
+    without a race. Yields its URL; stops the server on exit (the runtime stays open)."""
     server = uvicorn.Server(uvicorn.Config(create_app(runtime=rt), host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            rt.close()
             pytest.fail("uvicorn did not start within 20 s")
         time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Site(f"http://127.0.0.1:{port}", seeded)
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The seeded workspace served by uvicorn."""
+    rt = Runtime.open(Settings(data_dir=tmp_path_factory.mktemp("e2e") / "data"))
+    seeded = seed_workspace(rt)
+    with serve_app(rt) as url:
+        yield Site(url, seeded)
     rt.close()
 
 

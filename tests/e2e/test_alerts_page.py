@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from suara.act.alerts import AlertRuleCreate, add_rule, check_alerts
-from tests.e2e.test_cases_pages import CaseSite, open_site, serve, sign_in
+from tests.e2e.conftest import serve_app
+from tests.e2e.test_cases_pages import CaseSite, open_site, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def alert_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseSite]:
     rule = {"kind": "threshold", "metric": "nps", "period": "week", "below": 90, "min_n": 5}
     add_rule(rt.app, ws, AlertRuleCreate.model_validate({"name": "nps under 90", "definition": rule}))
     assert len(check_alerts(rt.app, rt.warehouse, ws, datetime(2026, 1, 27))) == 1
-    with serve(rt) as url:
+    with serve_app(rt) as url:
         yield CaseSite(url, rt, ws, agents)
     rt.close()
 

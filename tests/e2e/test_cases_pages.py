@@ -4,22 +4,18 @@ change its status and see the history line."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from suara.background import run_pass
 from suara.runtime import Runtime
 from suara.settings import Settings
 from suara.store.app import Role, WorkspaceRepo
-from suara.web.app import create_app
+from tests.e2e.conftest import serve_app
 from tests.web.test_pages import EMAIL, PASSWORD, seed_workspace
 
 
@@ -29,22 +25,6 @@ class CaseSite:
     runtime: Runtime
     workspace_id: str
     agents: dict[str, int]
-
-
-@contextmanager
-def serve(rt: Runtime) -> Iterator[str]:
-    """The app over this runtime on a free port (the OS picks it), as the shared e2e fixture does."""
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=rt), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start within 20 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def open_site(path: Path, seed: int) -> tuple[Runtime, str, dict[str, int]]:
@@ -60,7 +40,7 @@ def open_site(path: Path, seed: int) -> tuple[Runtime, str, dict[str, int]]:
 @pytest.fixture(scope="module")
 def case_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseSite]:
     rt, ws, agents = open_site(tmp_path_factory.mktemp("cases") / "data", seed=21)
-    with serve(rt) as url:
+    with serve_app(rt) as url:
         yield CaseSite(url, rt, ws, agents)
     rt.close()
 

@@ -3,13 +3,10 @@ score calls for it; without JavaScript the server shows it after the first send.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page
 
 from suara.runtime import Runtime
@@ -17,7 +14,7 @@ from suara.settings import Settings
 from suara.store.app import WorkspaceRepo, create_workspace
 from suara.surveys.links import mint_link
 from suara.surveys.templates import TEMPLATES
-from suara.web.app import create_app
+from tests.e2e.conftest import serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -52,19 +49,8 @@ def hosted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosted]:
         definition = TEMPLATES["relational-nps"].definition.model_dump(mode="json", exclude_none=True)
         WorkspaceRepo(s, ws.id).save_survey("rnps", "Relational NPS", definition)
         workspace_id = ws.id
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=rt), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            rt.close()
-            pytest.fail("uvicorn did not start within 20 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Hosted(f"http://127.0.0.1:{port}", rt, workspace_id)
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(rt) as url:
+        yield Hosted(url, rt, workspace_id)
     rt.close()
 
 

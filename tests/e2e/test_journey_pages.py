@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from suara.demo_workspace import DEMO_EMAIL, DEMO_PASSWORD, build_demo
 from suara.runtime import Runtime
 from suara.settings import Settings
-from suara.web.app import create_app
+from tests.e2e.conftest import serve_app
 
 
 @dataclass(frozen=True)
@@ -33,19 +30,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     """The demo shop (300 customers: events, orders, surveys, comments, tickets) served by uvicorn."""
     rt = Runtime.open(Settings(data_dir=tmp_path_factory.mktemp("journeys") / "data"))
     info = build_demo(rt, customers=300)
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=rt), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            rt.close()
-            pytest.fail("uvicorn did not start within 20 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Shop(f"http://127.0.0.1:{port}", info.api_key)
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(rt) as url:
+        yield Shop(url, info.api_key)
     rt.close()
 
 

@@ -4,13 +4,10 @@ policy form saves and refuses an unknown time zone, a suppressed address is list
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from suara.outreach.funnel import FunnelStep, SurveyFunnel
@@ -21,8 +18,8 @@ from suara.runtime import Runtime
 from suara.settings import Settings
 from suara.store.app import WorkspaceRepo, create_workspace
 from suara.surveys import TEMPLATES
-from suara.web.app import create_app
 from suara.web.ui.outreach import conversions
+from tests.e2e.conftest import serve_app
 
 Served = tuple[str, Runtime, str, str]
 
@@ -40,19 +37,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         save_policy(s, ws, ContactPolicy(quiet_hours=None))
     doc = {"type": "identify", "userId": "ana", "timestamp": "2026-01-01T00:00:00Z", "traits": {"email": "ana@x.io"}}
     rt.ingestor.ingest("events", ws, [doc])
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=rt), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            rt.close()
-            pytest.fail("uvicorn did not start within 20 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", rt, ws, api_key
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(rt) as url:
+        yield url, rt, ws, api_key
     rt.close()
 
 

@@ -5,21 +5,18 @@ each change, and the widget stops taking the revoked key."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from suara.runtime import Runtime
 from suara.settings import Settings
 from suara.store.app import Role, WorkspaceRepo, create_workspace
 from suara.surveys import TEMPLATES
-from suara.web.app import create_app
+from tests.e2e.conftest import serve_app
 
 
 @dataclass(frozen=True)
@@ -44,19 +41,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         t = TEMPLATES["exit-survey"]
         repo.save_survey(t.key, t.name, t.definition.model_dump(mode="json", exclude_none=True))
         _, api_key = repo.create_api_key("test")
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=rt), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            rt.close()
-            pytest.fail("uvicorn did not start within 20 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Served(f"http://127.0.0.1:{port}", api_key, ani, budi)
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(rt) as url:
+        yield Served(url, api_key, ani, budi)
     rt.close()
 
 

@@ -3,13 +3,10 @@ message opens the page, one click on its button unsubscribes, and the next send 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser
 
 from suara.notify.tables import OutboxMessage
@@ -20,7 +17,7 @@ from suara.runtime import Runtime
 from suara.settings import Settings
 from suara.store.app import WorkspaceRepo, create_workspace
 from suara.surveys import TEMPLATES
-from suara.web.app import create_app
+from tests.e2e.conftest import serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -47,19 +44,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runt
             }
         ],
     )
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=rt), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            rt.close()
-            pytest.fail("uvicorn did not start within 20 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", rt, ws, key
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(rt) as url:
+        yield url, rt, ws, key
     rt.close()
 
 

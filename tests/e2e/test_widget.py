@@ -12,15 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from suara.channels.widget import create_widget_key
 from suara.runtime import Runtime
 from suara.settings import Settings
 from suara.store.app import WorkspaceRepo, create_workspace
-from suara.web.app import create_app
 from tests.channels.conftest import survey_definition
+from tests.e2e.conftest import serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -112,23 +111,12 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
         WorkspaceRepo(s, ws.id).save_survey("mixed", "Help centre", mixed_definition())
         _, key = create_widget_key(s, ws.id, "shop", ["rnps", "mixed"], [])
         workspace_id = ws.id
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=rt), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            rt.close()
-            pytest.fail("uvicorn did not start within 20 s")
-        time.sleep(0.05)
-    app_url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    html = PAGE.replace("{app}", app_url).replace("{key}", key)
-    page_server, page_port = serve(lambda path: html.replace("{targeting}", TARGETING.get(path, "")).encode())
-    # "localhost" is another origin than the app's 127.0.0.1: every widget call is cross-origin.
-    yield Shop(app_url, f"http://localhost:{page_port}", rt, workspace_id)
-    page_server.shutdown()
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(rt) as app_url:
+        html = PAGE.replace("{app}", app_url).replace("{key}", key)
+        page_server, page_port = serve(lambda path: html.replace("{targeting}", TARGETING.get(path, "")).encode())
+        # "localhost" is another origin than the app's 127.0.0.1: every widget call is cross-origin.
+        yield Shop(app_url, f"http://localhost:{page_port}", rt, workspace_id)
+        page_server.shutdown()
     rt.close()
 
 
